@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's test command runs it (inside the project's virtual environment):
+# 1. notebooks and modules in sync, notebooks clean, README generated from nbs/index.ipynb;
+# 2. the notebooks' own tests (nbdev_test; `#| slow` and `#| cuda` cells are skipped);
+# 3. pytest, whose summary line ends the log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONUNBUFFERED=1 MPLBACKEND=Agg
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  echo "== checking that notebooks are clean and modules are exported"
+  nbdev_clean      # first: it rewrites cell ids, which the exported modules cite
+  nbdev_export
+  python scripts/make_readme.py >/dev/null
+  changed="$(git status --porcelain -- nbs avgas README.md)"
+  if [ -n "$changed" ]; then
+    echo "FAILED: these files change under nbdev_export / nbdev_clean / make_readme.py (commit the regenerated versions):"
+    echo "$changed"
+    git --no-pager diff --stat -- nbs avgas README.md
+    exit 1
+  fi
+else
+  echo "== not a git checkout: skipping the notebooks-in-sync check"
+fi
+echo "== nbdev_test"
+nbdev_test --n_workers 2
+echo "== pytest"
+python -m pytest -q tests

@@ -1,0 +1,31 @@
+"""The `avgas` console script, run as a user runs it: a subprocess."""
+import shutil, subprocess, sys
+from pathlib import Path
+import avgas
+
+def avgas_exe() -> str:
+    "The installed console script: beside this interpreter, else on PATH."
+    exe = Path(sys.executable).parent / 'avgas'
+    return str(exe) if exe.exists() else (shutil.which('avgas') or 'avgas')
+
+def avgas_cli(*args):
+    return subprocess.run([avgas_exe(), *args], capture_output=True, text=True, timeout=300)
+
+def test_help_lists_commands():
+    r = avgas_cli('--help')
+    assert r.returncode == 0, r.stderr
+    assert 'commands:' in r.stdout and 'info' in r.stdout
+
+def test_version():
+    r = avgas_cli('--version')
+    assert r.returncode == 0 and r.stdout.strip() == f'avgas {avgas.__version__}'
+
+def test_unknown_command_is_exit_2_without_traceback():
+    r = avgas_cli('frobnicate')
+    assert r.returncode == 2
+    assert 'unknown command' in r.stderr and 'Traceback' not in r.stderr
+
+def test_info():
+    r = avgas_cli('info')
+    assert r.returncode == 0, r.stderr
+    assert 'torch' in r.stdout and 'device:' in r.stdout
