@@ -29,3 +29,18 @@ def test_info():
     r = avgas_cli('info')
     assert r.returncode == 0, r.stderr
     assert 'torch' in r.stdout and 'device:' in r.stdout
+
+def test_prepare_vggsound_end_to_end(shared, tmp_path):
+    videos = shared / 'fixtures/vggsound/video'
+    r = avgas_cli('prepare-vggsound', str(videos), '--csv', str(videos / 'labels.csv'), '--out', str(tmp_path / 'data'),
+                  '--workers', '1')
+    assert r.returncode == 0, r.stderr
+    assert 'prepared 5' in r.stdout and str(tmp_path / 'data') in r.stdout.splitlines()[-1]
+    assert len(list((tmp_path / 'data/audios').glob('*.wav'))) == 5
+    assert len(list((tmp_path / 'data/images').glob('*.jpg'))) == 5
+
+def test_prepare_vggsound_missing_csv_is_a_clear_error(tmp_path):
+    r = avgas_cli('prepare-vggsound', str(tmp_path), '--csv', str(tmp_path / 'nope.csv'), '--out', str(tmp_path / 'o'))
+    err = ' '.join(r.stderr.split())   # the message is wrapped into one paragraph
+    assert r.returncode == 2 and 'nope.csv' in err and 'does not exist' in err
+    assert 'Traceback' not in err
