@@ -44,3 +44,11 @@ def test_prepare_vggsound_missing_csv_is_a_clear_error(tmp_path):
     err = ' '.join(r.stderr.split())   # the message is wrapped into one paragraph
     assert r.returncode == 2 and 'nope.csv' in err and 'does not exist' in err
     assert 'Traceback' not in err
+
+def test_every_command_has_help():
+    from avgas.cli import available_commands
+    cmds = available_commands()
+    assert {'demo', 'pretrain-synth', 'train', 'generate', 'evaluate', 'prepare-vggsound', 'info'} <= set(cmds)
+    for c in cmds:
+        r = avgas_cli(c, '--help')
+        assert r.returncode == 0 and f'avgas {c}' in r.stdout, (c, r.stderr[-500:])

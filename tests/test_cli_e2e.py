@@ -1,0 +1,56 @@
+"""End to end: the `avgas` commands as a user runs them (subprocesses), and the errors users cause."""
+import json, subprocess, sys
+from pathlib import Path
+import numpy as np
+import soundfile as sf
+import pytest
+from test_cli import avgas_cli
+
+def one_paragraph(err: str) -> str: return ' '.join(err.split())
+
+def test_demo_quick(tmp_path):
+    r = avgas_cli('demo', '--quick', '--out', str(tmp_path / 'report'), '--no-progress')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip().splitlines()[-1] == f'report: {(tmp_path / "report" / "index.html").resolve()}'
+    files = {p.name for p in (tmp_path / 'report').iterdir()}
+    assert {'index.html', 'metrics.json', 'table1_generation.md', 'table2_separation.md', 'table3_realism.md',
+            'loudness_sweep_crs.png', 'grid_examples.png', 'demo_config.yaml'} <= files
+    m = json.loads((tmp_path / 'report/metrics.json').read_text())
+    assert any(k.startswith('Sound2Scene (baseline)') for k in m['table1_generation'])
+    assert 'NOT Inception' in m['fid_is_extractors']['fid']
+    html = (tmp_path / 'report/index.html').read_text()
+    assert html.count('data:image/png;base64,') >= 4          # self-contained
+
+def test_generate_and_evaluate(tmp_path, shared):
+    wavs = [str(shared / 'fixtures/freesound/dog.wav'), str(shared / 'fixtures/freesound/rain.wav')]
+    r = avgas_cli('generate', *wavs, '--out', str(tmp_path / 'gen'), '--method', 'sound2scene')
+    assert r.returncode == 0, r.stderr[-3000:]
+    man = json.loads((tmp_path / 'gen/manifest.json').read_text())
+    assert len([e for e in man['images'] if e['kind'] == 'mixed']) == 4
+    r = avgas_cli('evaluate', '--images', str(tmp_path / 'gen'), '--classes', 'dog barking+hail')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'CRS' in r.stdout and (tmp_path / 'gen/evaluation.csv').exists()
+
+@pytest.mark.parametrize('make, args, expect', [
+    (None, ['generate', '{d}/nope.wav', '--out', '{d}/o'], 'not found'),
+    ('corrupt', ['generate', '{d}/bad.wav', '--out', '{d}/o', '--method', 'sound2scene'], 'cannot be read as audio'),
+    ('silent', ['generate', '{d}/silent.wav', '--out', '{d}/o', '--method', 'sound2scene'], 'silent'),
+    ('images', ['evaluate', '--images', '{d}', '--classes', 'dog barking+lava'], "unknown class 'lava'"),
+    (None, ['generate', '{d}/x.wav', '--out', '{d}/o', '--world', 'real', '--method', 'sound2scene', '--checkpoints', '{d}'], 'not found'),
+    (None, ['train', '--config', '{d}/missing.yaml'], 'does not exist'),
+    (None, ['evaluate', '--separator', '{d}/none/best.json'], 'does not exist'),
+])
+def test_bad_input_is_exit_2_with_one_paragraph(tmp_path, make, args, expect):
+    d = tmp_path
+    if make == 'corrupt': (d / 'bad.wav').write_bytes(b'RIFF\x00\x00garbage')
+    if make == 'silent': sf.write(d / 'silent.wav', np.zeros(16000, 'float32'), 16000)
+    if make == 'images':
+        from PIL import Image
+        Image.new('RGB', (64, 64)).save(d / 'a.png')
+        (d / 'manifest.json').write_text(json.dumps({'images': [{'image': 'a.png', 'kind': 'mixed'}]}))
+    if '{d}/x.wav' in ' '.join(args): sf.write(d / 'x.wav', np.random.default_rng(0).normal(0, .1, 16000).astype('float32'), 16000)
+    r = avgas_cli(*[a.format(d=d) for a in args])
+    err = one_paragraph(r.stderr)
+    assert r.returncode == 2, (r.returncode, r.stderr[-2000:])
+    assert 'Traceback' not in r.stderr and expect in err, err
+    assert err.startswith('avgas: error:')
