@@ -22,6 +22,7 @@ else
   echo "== not a git checkout: skipping the notebooks-in-sync check"
 fi
 echo "== nbdev_test"
-nbdev_test --n_workers 2
+# one thread per notebook: two notebooks run at once on two cores, and oversubscribed OpenMP threads crawl
+OMP_NUM_THREADS=1 nbdev_test --n_workers 2
 echo "== pytest"
 python -m pytest -q tests
