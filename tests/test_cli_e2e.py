@@ -54,3 +54,12 @@ def test_bad_input_is_exit_2_with_one_paragraph(tmp_path, make, args, expect):
     assert r.returncode == 2, (r.returncode, r.stderr[-2000:])
     assert 'Traceback' not in r.stderr and expect in err, err
     assert err.startswith('avgas: error:')
+
+REPO = Path(__file__).resolve().parents[1]
+
+@pytest.mark.parametrize('config', ['avgas_a2a.yaml', 'avgas_a2a_a2v.yaml'])
+def test_paper_configs_run_as_smoke(tmp_path, config):
+    r = avgas_cli('train', '--config', str(REPO / 'configs' / config), '--smoke', '--out', str(tmp_path / 'run'), '--no-progress')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'SMOKE RUN' in r.stdout and 'sound2scene.pth not found' in r.stdout
+    assert (tmp_path / 'run/best.json').exists() and (tmp_path / 'run/metrics.csv').exists()
