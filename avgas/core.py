@@ -118,7 +118,7 @@ class TrainConfig(ConfigBase):
     temperature: float = 1.0
     seed: int = 0
     device: str = 'auto'
-    amp: bool = True              # only takes effect on CUDA
+    amp: bool = True              # mixed precision: on CUDA, and bf16 on CPUs with native bf16 (AVX512-BF16, AMX)
     out_dir: str = 'runs/separator'
 
 @dataclass

@@ -28,9 +28,10 @@ from .losses import separation_loss, alignment_keys, assign_slots, ASSIGNMENTS
 __all__ = ['SYNTH_SEEDS', 'content_hash', 'encoder_identity', 'SpectrogramInput', 'RandomAudioEncoder', 'RandomImageEncoder',
            'atomic_write_bytes', 'TargetCache', 'collate_mixtures', 'optimizer_to_flat', 'optimizer_from_flat',
            'save_checkpoint', 'load_checkpoint', 'DistInfo', 'setup_distributed', 'gather_batch', 'average_buffers',
-           'Task', 'SeparatorTask', 'Trainer', 'InMemoryDataset', 'experiment_combinations', 'build_experiment',
-           'encoder_dim', 'train_experiment', 'smoke_config', 'main_train', 'class_centroids', 'nearest_classes',
-           'slot_accuracy', 'mixture_topn_accuracy', 'evaluate_separation']
+           'Task', 'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'Trainer', 'with_content_keys',
+           'InMemoryDataset', 'experiment_combinations', 'build_experiment', 'encoder_dim', 'train_experiment',
+           'smoke_config', 'main_train', 'class_centroids', 'nearest_classes', 'slot_accuracy', 'mixture_topn_accuracy',
+           'evaluate_separation']
 
 # %% ../nbs/07_train.ipynb #3d8e5c02
 def content_hash(x: torch.Tensor) -> str:
@@ -160,8 +161,9 @@ def collate_mixtures(items: list[dict]) -> dict:
         if k in items[0]: out[k] = torch.stack([torch.as_tensor(it[k]) for it in items])
     if 'combination' in items[0]: out['combination'] = torch.tensor([int(it['combination']) for it in items])
     if 'classes' in items[0]: out['classes'] = [tuple(it['classes']) for it in items]
-    out['source_keys'] = [[content_hash(s) for s in it['sources']] for it in items]
-    out['image_keys'] = [[content_hash(m) for m in it['images']] for it in items]
+    # keys stored on the item (`InMemoryDataset` hashes once) save hashing every input at every step
+    out['source_keys'] = [it.get('source_keys') or [content_hash(s) for s in it['sources']] for it in items]
+    out['image_keys'] = [it.get('image_keys') or [content_hash(m) for m in it['images']] for it in items]
     return out
 
 # %% ../nbs/07_train.ipynb #4e0207b9
@@ -335,6 +337,17 @@ class SeparatorTask:
         return loss, {'loss': loss.item(), 'reassigned': swapped.item()}
 
 # %% ../nbs/07_train.ipynb #a847fe1b
+def cpu_has_native_bf16() -> bool:
+    "Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX), where oneDNN runs bf16 convolutions faster than fp32."
+    probes = [getattr(torch.cpu, n, None) for n in ('_is_avx512_bf16_supported', '_is_amx_tile_supported')]
+    return any(f() for f in probes if f is not None)
+
+def amp_dtype_for(device: torch.device) -> torch.dtype|None:
+    "The autocast dtype the trainer uses on `device`: bf16 (fp16 before Ampere) on CUDA, bf16 on CPUs with native bf16, else None."
+    if device.type == 'cuda': return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type == 'cpu' and cpu_has_native_bf16(): return torch.bfloat16
+    return None
+
 class Trainer:
     "One training loop for every stage: a model, a task, datasets and a `TrainConfig`."
     def __init__(self, model: nn.Module, task: Task, train_ds: Dataset, val_ds: Dataset|None,
@@ -359,7 +372,7 @@ class Trainer:
         if len(train_ds) < cfg.batch_size:
             raise ValueError(f'training set: {len(train_ds)} items is fewer than one batch ({cfg.batch_size})')
         self.cuda = self.device.type == 'cuda'
-        self.amp_dtype = (torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16) if (self.cuda and cfg.amp) else None
+        self.amp_dtype = amp_dtype_for(self.device) if cfg.amp else None
         self.scaler = torch.amp.GradScaler('cuda') if self.amp_dtype == torch.float16 else None
         self.channels_last = self.device.type in ('cuda', 'cpu') if channels_last is None else channels_last
         self.model = model.to(self.device)
@@ -371,8 +384,8 @@ class Trainer:
         self._setup_done = False
 
     def autocast(self):
-        "Mixed precision on CUDA when `cfg.amp`; a no-op elsewhere."
-        return torch.autocast('cuda', dtype=self.amp_dtype) if self.amp_dtype else nullcontext()
+        "Mixed precision when `cfg.amp` and the device has it (see `amp_dtype_for`); a no-op otherwise."
+        return torch.autocast(self.device.type, dtype=self.amp_dtype) if self.amp_dtype else nullcontext()
 
     def to_memory_format(self, x: torch.Tensor) -> torch.Tensor:
         "`x` in channels_last when the trainer uses it (4-D tensors only)."
@@ -476,13 +489,20 @@ class Trainer:
                 'metrics': str(self.out_dir/'metrics.csv')}
 
 # %% ../nbs/07_train.ipynb #1494710a
+def with_content_keys(item):
+    "A mixture item with the content hashes of its sources and images stored on it (other items unchanged)."
+    if isinstance(item, dict) and 'sources' in item and 'images' in item:
+        item = item | {'source_keys': [content_hash(s) for s in item['sources']],
+                       'image_keys': [content_hash(m) for m in item['images']]}
+    return item
+
 class InMemoryDataset(Dataset):
     "Every item of `ds`, built once and kept in memory."
     def __init__(self, ds: Dataset, num_workers: int = 0, desc: str = 'building dataset', progress: bool = True):
         loader = DataLoader(ds, batch_size=None, num_workers=num_workers)
         # clone: tensors from workers live in shared memory, one file descriptor each, and thousands would exhaust them
         own = lambda it: {k: v.clone() if torch.is_tensor(v) else v for k, v in it.items()} if isinstance(it, dict) else it
-        self.items = [own(it) for it in tqdm(loader, total=len(ds), desc=desc, disable=not progress, leave=False)]
+        self.items = [with_content_keys(own(it)) for it in tqdm(loader, total=len(ds), desc=desc, disable=not progress, leave=False)]
     def __len__(self): return len(self.items)
     def __getitem__(self, i): return self.items[i]
 

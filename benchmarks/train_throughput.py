@@ -4,19 +4,26 @@ Both loops train the same separator (ResNet-18 trunk of `--width`, N = 2 slots o
 with the same loss (A2A+A2V, InfoNCE-L2) and Adam on the same synthetic-world mixtures, held in
 memory so that rendering is excluded from both:
 
-* **avgas** — `avgas.train.Trainer` + `SeparatorTask`: the mixture spectrogram computed batched in
-  torch on the training device; f_A / f_V targets computed once before training and then read from
-  the cache (the one-time fill is timed and printed separately).
+* **avgas** — `avgas.train.Trainer` + `SeparatorTask` with their defaults: the mixture spectrogram
+  computed batched in torch on the training device; f_A / f_V targets computed once before training
+  and then read from the cache (the one-time fill is timed and printed separately); autocast
+  (bf16 on CUDA and on CPUs with native bf16) and channels_last; no loader workers
+  (`--avgas-workers`), since the items and their content keys are in memory.
 * **Sound2Scene-style** — what Sound2Scene's training script does: each data-loader worker computes
   `scipy.signal.spectrogram` for the mixture and for every source (numpy, one clip at a time), and
-  every step runs the frozen f_A on the source spectrograms and f_V on the source images.
+  every step runs the frozen f_A on the source spectrograms and f_V on the source images, in fp32
+  and the default memory layout. It runs with `--workers` workers and with none; the faster counts.
+
+The script also measures this machine's best matrix-multiply throughput (fp32 and bf16) and from it
+the fastest a separator step could possibly be, which bounds the ratio any loop can reach.
 
 The frozen encoders are the synthetic world's shipped f_A / f_V when present (`--weights`, default
 the package's); otherwise the same architectures with random weights (speed does not depend on the
 weights; the script says which). The figure that matters is the ratio, printed last.
 
     python benchmarks/train_throughput.py [--width 16] [--batch 16] [--epochs 3] [--items 160]
-                                          [--workers 2] [--threads 0] [--device cpu|cuda]
+                                          [--workers 2] [--avgas-workers 0] [--threads 0]
+                                          [--device cpu|cuda] [--paper-size]
 
 On CUDA, avgas's loop runs with AMP (bf16) and channels_last, and the script also prints the
 separator step's achieved TFLOP/s (FLOPs counted with torch.utils.flop_counter).
@@ -111,7 +118,8 @@ def main():
     ap.add_argument('--width', type=int, default=16, help='separator ResNet-18 width (64 = standard)')
     ap.add_argument('--batch', type=int, default=16); ap.add_argument('--epochs', type=int, default=3)
     ap.add_argument('--items', type=int, default=160, help='training mixtures (in memory)')
-    ap.add_argument('--workers', type=int, default=2, help='data-loader workers of both loops')
+    ap.add_argument('--workers', type=int, default=2, help="data-loader workers of the Sound2Scene-style loop (also run with 0)")
+    ap.add_argument('--avgas-workers', type=int, default=0, help="data-loader workers of avgas's trainer")
     ap.add_argument('--threads', type=int, default=0, help='torch threads (0: torch default)')
     ap.add_argument('--device', default='cpu'); ap.add_argument('--weights', default=None)
     ap.add_argument('--paper-size', action='store_true',
@@ -130,18 +138,24 @@ def main():
     cfg = TrainConfig(alignment='a2a+a2v', assignment='fixed', batch_size=a.batch, device=a.device, amp=True)
     scfg = SeparatorConfig(n_slots=2, dim=fa.dim, width=a.width)
     print(f'separator: width {a.width}, N = 2, D = {fa.dim}, batch {a.batch}, {a.items} mixtures, {a.epochs} epochs each, '
-          f'{a.workers} workers, {torch.get_num_threads()} torch threads, device {device}')
+          f'{torch.get_num_threads()} torch threads, device {device}')
 
     seed_everything(0); m1 = Separator(scfg)
     seed_everything(0); m2 = Separator(scfg)
     with tempfile.TemporaryDirectory() as d:
-        ours, fill, tr = avgas_loop(m1, fa, fv, items, cfg, audio, a.workers, a.epochs, d)
-    s2s = s2s_loop(m2, fa, fv, list(items.items), cfg, world.sample_rate, a.workers, device, a.epochs)
+        ours, fill, tr = avgas_loop(m1, fa, fv, items, cfg, audio, a.avgas_workers, a.epochs, d)
     # steady state: the best epoch after the first (the first pays for worker start-up in both loops)
     best = lambda r: max(r[1:]) if len(r) > 1 else r[0]
+    per_workers = {}
+    for w in sorted({a.workers, 0}, reverse=True):
+        seed_everything(0); per_workers[w] = s2s_loop(Separator(scfg), fa, fv, list(items.items), cfg, world.sample_rate, w, device, a.epochs)
+    w_best = max(per_workers, key=lambda w: best(per_workers[w])); s2s = per_workers[w_best]
+    amp = str(tr.amp_dtype).replace('torch.', '') if tr.amp_dtype else 'fp32'
     print(f'avgas trainer      : {best(ours):8.1f} samples/s  (epochs: {", ".join(f"{x:.1f}" for x in ours)}; '
-          f'one-time target cache fill {fill:.1f} s)')
-    print(f'Sound2Scene-style  : {best(s2s):8.1f} samples/s  (epochs: {", ".join(f"{x:.1f}" for x in s2s)})')
+          f'{amp}, {a.avgas_workers} workers; one-time target cache fill {fill:.1f} s)')
+    for w, r in per_workers.items():
+        print(f'Sound2Scene-style  : {best(r):8.1f} samples/s  (epochs: {", ".join(f"{x:.1f}" for x in r)}; fp32, {w} workers)'
+              + ('  <- the baseline' if w == w_best else ''))
     epochs50 = 50 * a.items
     print(f'over a 50-epoch run incl. the cache fill: avgas {epochs50 / (epochs50 / best(ours) + fill):.1f} samples/s')
     spec = torch.randn(a.batch, 1, 257, int((world.sample_rate * world.seconds - 512) // 159 + 1), device=device)
@@ -150,12 +164,32 @@ def main():
     print(f'separator step: {flops / a.batch / 1e9:.3f} GFLOP per sample (forward + backward); '
           f'avgas achieves {flops / a.batch * best(ours) / 1e12:.4f} TFLOP/s'
           + (' with AMP (%s) and channels_last' % str(tr.amp_dtype).replace('torch.', '') if tr.amp_dtype else ''))
-    breakdown(a, fa, fv, list(items.items), scfg, world, device)
+    step_ms = breakdown(a, fa, fv, list(items.items), scfg, world, device, tr.amp_dtype)
+    peak = matmul_peak(device)
+    per_batch_s2s = a.batch / best(s2s)
+    print(f"this machine's best matmul: {peak['fp32'] / 1e12:.3f} TFLOP/s fp32, {peak['bf16'] / 1e12:.3f} TFLOP/s bf16 "
+          f'(square matrices, {device})')
+    print(f"bounds on the ratio: a loop that did nothing but avgas's separator step ({step_ms:.1f} ms) would reach "
+          f'{per_batch_s2s / (step_ms / 1e3):.2f}x; one whose step ran at the best bf16 matmul speed, '
+          f"{per_batch_s2s / (flops / max(peak.values())):.2f}x")
     print(f'RATIO avgas / Sound2Scene-style: {best(ours) / best(s2s):.2f}x')
 
 
-def breakdown(a, fa, fv, items, scfg, world, device, repeats=3):
-    "Per-batch milliseconds of each part, to show where each loop spends its time."
+def matmul_peak(device, n=2048, repeats=5):
+    "Best FLOP/s of an n×n matrix product in fp32 and in bf16 on `device`."
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
+    out = {}
+    for name, dt in (('fp32', torch.float32), ('bf16', torch.bfloat16)):
+        x = torch.randn(n, n, device=device, dtype=dt); y = torch.randn(n, n, device=device, dtype=dt)
+        x @ y; sync(); best_s = math.inf
+        for _ in range(repeats):
+            t = time.perf_counter(); x @ y; sync(); best_s = min(best_s, time.perf_counter() - t)
+        out[name] = 2 * n ** 3 / best_s
+    return out
+
+
+def breakdown(a, fa, fv, items, scfg, world, device, amp_dtype, repeats=3):
+    "Per-batch milliseconds of each part, to show where each loop spends its time; returns avgas's step (ms)."
     from avgas.audio import sound2scene_spectrogram
     b = items[:a.batch]
     wav = torch.stack([it['mixture'] for it in b]).to(device)
@@ -169,13 +203,16 @@ def breakdown(a, fa, fv, items, scfg, world, device, repeats=3):
     tg = {'a2a': torch.randn(a.batch, 2, fa.dim, device=device), 'a2v': torch.randn(a.batch, 2, fa.dim, device=device)}
     spec = sound2scene_spectrogram(wav, world.sample_rate)
     rows = {}
-    for cl in (False, True):
+    variants = [(False, None), (True, None)] + ([(True, amp_dtype)] if amp_dtype else [])
+    for cl, dt in variants:
         m = Separator(scfg).to(device); opt = torch.optim.Adam(m.parameters())
         x = spec
         if cl: m = m.to(memory_format=torch.channels_last); x = spec.contiguous(memory_format=torch.channels_last)
         def step():
-            opt.zero_grad(); separation_loss(m(x), tg, 'a2a+a2v')[0].backward(); opt.step()
-        rows[f'separator step, channels_last={cl}'] = ms(step)
+            opt.zero_grad()
+            with torch.autocast(device.type, dtype=dt, enabled=dt is not None): p = m(x)
+            separation_loss(p.float(), tg, 'a2a+a2v')[0].backward(); opt.step()
+        rows[f"separator step, channels_last={cl}, {str(dt).replace('torch.', '') if dt else 'fp32'}"] = ours = ms(step)
     src_spec = sound2scene_spectrogram(srcs, world.sample_rate)
     with torch.no_grad():
         rows['f_A on the sources (recomputed each step)'] = ms(lambda: fa.forward_spec(src_spec) if hasattr(fa, 'forward_spec') else fa.embed(src_spec))
@@ -185,6 +222,7 @@ def breakdown(a, fa, fv, items, scfg, world, device, repeats=3):
     rows['scipy spectrograms, mixtures + sources (one worker)'] = ms(lambda: [scipy_sound2scene_spectrogram(x, world.sample_rate) for x in w64])
     print(f'where the time goes, ms per batch of {a.batch}:')
     for k, v in rows.items(): print(f'  {v:9.1f}  {k}')
+    return ours
 
 
 if __name__ == '__main__':
