@@ -15,8 +15,8 @@ import yaml
 # %% auto #0
 __all__ = ['SKIP_NO_SHARED', 'PAPER', 'BACKGROUND_CLASSES', 'FOREGROUND_CLASSES', 'COMBINATIONS', 'DETECTOR_PROMPTS',
            'ConfigError', 'ConfigBase', 'AudioConfig', 'MixConfig', 'SeparatorConfig', 'TrainConfig', 'GenerateConfig',
-           'EvalConfig', 'ExperimentConfig', 'seed_everything', 'get_device', 'shared_dir', 'Combination',
-           'UnknownClassError', 'ClassTable', 'paper_table']
+           'EvalConfig', 'ExperimentConfig', 'seed_everything', 'get_device', 'CheckpointError', 'load_strict',
+           'shared_dir', 'Combination', 'UnknownClassError', 'ClassTable', 'paper_table']
 
 # %% ../nbs/00_core.ipynb #a250ebf1
 class ConfigError(ValueError):
@@ -171,6 +171,37 @@ def get_device(preference: str = 'auto') -> torch.device:
     if dev.type == 'cuda' and not torch.cuda.is_available():
         raise ValueError(f"device {preference!r}: CUDA is not available on this machine")
     return dev
+
+# %% ../nbs/00_core.ipynb #b1931c47
+class CheckpointError(ValueError):
+    "A checkpoint file exists but cannot be used: unreadable, unsafe, or not matching the model."
+
+def _listing(label: str, items: list, limit: int = 12) -> str:
+    if not items: return ''
+    more = f' … and {len(items) - limit} more' if len(items) > limit else ''
+    return f'\n  {label} ({len(items)}): ' + ', '.join(map(str, items[:limit])) + more
+
+def load_strict(module: torch.nn.Module, state: dict,
+                what: str = 'checkpoint',          # names the checkpoint in errors
+                ignore: typing.Iterable[str] = (), # key prefixes known not to belong to `module`
+                error: type[Exception] = CheckpointError,   # the exception class raised on a mismatch
+               ) -> list[str]:
+    "Load `state` into `module` with every key and shape checked; returns the ignored keys, raises `error` listing any mismatch."
+    if not isinstance(state, dict): raise error(f'{what}: expected a state dict, got {type(state).__name__}')
+    ignore = tuple(ignore)
+    ignored = sorted(k for k in state if ignore and k.startswith(ignore))
+    state = {k: v for k, v in state.items() if k not in set(ignored)}
+    own = module.state_dict()
+    missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
+    not_tensor = sorted(k for k in set(own) & set(state) if not torch.is_tensor(state[k]))
+    shapes = sorted(f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
+                    for k in set(own) & set(state) if torch.is_tensor(state[k]) and state[k].shape != own[k].shape)
+    if missing or unexpected or shapes or not_tensor:
+        raise error(f'{what} does not match the {type(module).__name__} architecture:'
+                    + _listing('missing keys', missing) + _listing('unexpected keys', unexpected)
+                    + _listing('shape mismatches', shapes) + _listing('not tensors', not_tensor))
+    module.load_state_dict(state, strict=True)
+    return ignored
 
 # %% ../nbs/00_core.ipynb #c9a86c4e
 def shared_dir() -> Path|None:

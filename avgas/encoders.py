@@ -13,12 +13,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 from .audio import sound2scene_spectrogram
+from .core import CheckpointError, load_strict
 
 # %% auto #0
 __all__ = ['SOUND2SCENE_README', 'PUBLISHED', 'IMAGENET_MEAN', 'IMAGENET_STD', 'SWAV_HEAD_SHAPES', 'SWAV_IGNORED_PREFIXES',
-           'Encoder', 'CheckpointError', 'CheckpointNotFoundError', 'checkpoint_dirs', 'find_checkpoint',
-           'read_checkpoint', 'strip_prefix', 'load_strict', 'sound2scene_audio_net', 'Sound2SceneAudioEncoder',
-           'swav_preprocess', 'SwAVImageEncoder']
+           'Encoder', 'CheckpointNotFoundError', 'checkpoint_dirs', 'find_checkpoint', 'read_checkpoint',
+           'strip_prefix', 'sound2scene_audio_net', 'Sound2SceneAudioEncoder', 'swav_preprocess', 'SwAVImageEncoder']
 
 # %% ../nbs/04_encoders.ipynb #438ed10d
 @runtime_checkable
@@ -28,9 +28,6 @@ class Encoder(Protocol):
     def embed(self, batch: torch.Tensor) -> torch.Tensor: ...
 
 # %% ../nbs/04_encoders.ipynb #d8194b64
-class CheckpointError(ValueError):
-    "A checkpoint file exists but cannot be used: unreadable, unsafe, or not matching the model."
-
 class CheckpointNotFoundError(FileNotFoundError):
     "A checkpoint file was not found where it was looked for."
 
@@ -101,36 +98,9 @@ def read_checkpoint(path: str|Path,
                               f'({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ""})') from None
 
 # %% ../nbs/04_encoders.ipynb #a6a47e3d
-def _listing(label: str, items: list, limit: int = 12) -> str:
-    if not items: return ''
-    more = f' … and {len(items) - limit} more' if len(items) > limit else ''
-    return f'\n  {label} ({len(items)}): ' + ', '.join(map(str, items[:limit])) + more
-
 def strip_prefix(state: dict, prefix: str) -> dict:
     "Remove `prefix` from every key that has it (e.g. DataParallel's 'module.')."
     return {(k[len(prefix):] if k.startswith(prefix) else k): v for k, v in state.items()}
-
-def load_strict(module: nn.Module, state: dict,
-                what: str = 'checkpoint',       # names the checkpoint in errors
-                ignore: Iterable[str] = (),     # key prefixes known not to belong to `module`
-               ) -> list[str]:
-    "Load `state` into `module` with every key and shape checked; returns the ignored keys, raises `CheckpointError` listing any mismatch."
-    if not isinstance(state, dict): raise CheckpointError(f'{what}: expected a state dict, got {type(state).__name__}')
-    ignore = tuple(ignore)
-    ignored = sorted(k for k in state if ignore and k.startswith(ignore))
-    state = {k: v for k, v in state.items() if k not in set(ignored)}
-    own = module.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    not_tensor = sorted(k for k in set(own) & set(state) if not torch.is_tensor(state[k]))
-    shapes = sorted(f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
-                    for k in set(own) & set(state) if torch.is_tensor(state[k]) and state[k].shape != own[k].shape)
-    if missing or unexpected or shapes or not_tensor:
-        raise CheckpointError(f'{what} does not match the {type(module).__name__} architecture:'
-                              + _listing('missing keys', missing) + _listing('unexpected keys', unexpected)
-                              + _listing('shape mismatches', shapes) + _listing('not tensors', not_tensor))
-    module.load_state_dict(state, strict=True)
-    return ignored
 
 # %% ../nbs/04_encoders.ipynb #95e59901
 def sound2scene_audio_net(dim: int = 2048) -> nn.Module:

@@ -124,7 +124,8 @@ class YoloWorldDetector(UltralyticsDetector):
         self.model.predictor = None   # a cached predictor would keep the old class names
 
 # %% ../nbs/09_evaluate.ipynb #4d33412b
-from .encoders import read_checkpoint, load_strict
+from .core import load_strict
+from .encoders import read_checkpoint
 
 class ClipModel:
     "CLIP (open_clip architecture) loaded strictly from a weights file; encodes images and texts."

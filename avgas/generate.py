@@ -12,7 +12,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .encoders import (CheckpointError, find_checkpoint, read_checkpoint, load_strict, strip_prefix)
+from .core import CheckpointError, load_strict
+from .encoders import find_checkpoint, read_checkpoint, strip_prefix
 
 # %% auto #0
 __all__ = ['ICGAN_STATE_ALLOW', 'ICGAN_FOLDER', 'Composer', 'COMPOSERS', 'ImageGenerator', 'module_device', 'sample_z',

@@ -8,37 +8,11 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from torchvision.models.resnet import BasicBlock
-from .core import SeparatorConfig, AudioConfig
+from .core import SeparatorConfig, AudioConfig, CheckpointError, load_strict
 from .audio import sound2scene_spectrogram
 
 # %% auto #0
-__all__ = ['CheckpointMismatchError', 'state_dict_mismatch', 'strict_load', 'AudioResNet18', 'Separator', 'read_state_dict',
-           'load_backbone']
-
-# %% ../nbs/05_separator.ipynb #605e2176
-class CheckpointMismatchError(ValueError):
-    "A state dict does not fit a module (missing/unexpected keys or shape mismatches)."
-
-def state_dict_mismatch(module: nn.Module, state_dict: dict) -> dict[str, list]:
-    "Missing keys, unexpected keys and `(key, checkpoint shape, model shape)` mismatches."
-    own = module.state_dict()
-    missing = sorted(set(own) - set(state_dict))
-    unexpected = sorted(set(state_dict) - set(own))
-    shapes = sorted((k, tuple(state_dict[k].shape), tuple(own[k].shape)) for k in set(own) & set(state_dict)
-                    if tuple(state_dict[k].shape) != tuple(own[k].shape))
-    return {'missing': missing, 'unexpected': unexpected, 'shape': shapes}
-
-def _short(xs, n=8): return f'{xs[:n]}' + (f' … (+{len(xs) - n} more)' if len(xs) > n else '')
-
-def strict_load(module: nn.Module, state_dict: dict, what: str = 'checkpoint') -> nn.Module:
-    "Load `state_dict` into `module`, raising `CheckpointMismatchError` that lists every mismatch."
-    mm = state_dict_mismatch(module, state_dict)
-    if any(mm.values()):
-        parts = [f'{len(v)} {k} key(s) {_short(v)}' for k, v in mm.items() if v and k != 'shape']
-        if mm['shape']: parts.append('shape mismatches (key, checkpoint, model) ' + _short(mm['shape']))
-        raise CheckpointMismatchError(f'{what} does not fit {type(module).__name__}: ' + '; '.join(parts))
-    module.load_state_dict(state_dict, strict=True)
-    return module
+__all__ = ['AudioResNet18', 'Separator', 'read_state_dict', 'load_backbone']
 
 # %% ../nbs/05_separator.ipynb #24a184af
 class AudioResNet18(nn.Module):
@@ -124,15 +98,15 @@ def load_backbone(model: Separator, source: str|Path|dict, prefix: str = 'audnet
     sd = read_state_dict(source) if isinstance(source, (str, Path)) else dict(source)
     what = f'audio backbone {source if isinstance(source, (str, Path)) else "state dict"} (prefix {prefix!r})'
     sub = {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
-    if not sub: raise CheckpointMismatchError(f'{what}: no key starts with {prefix!r}; keys look like {_short(sorted(sd), 4)}')
+    if not sub: raise CheckpointError(f'{what}: no key starts with {prefix!r}; keys look like {sorted(sd)[:4]}')
     fc = {k: sub.pop(k) for k in ('fc.weight', 'fc.bias') if k in sub}
     trunk = AudioResNet18(model.width)
-    strict_load(trunk, sub, what)
+    load_strict(trunk, sub, what)
     model.load_state_dict(trunk.state_dict(), strict=False)  # the head is the only key left out, by construction
     if init_head_from_fc and len(fc) == 2:
         w, b = fc['fc.weight'], fc['fc.bias']
         if tuple(w.shape) != (model.cfg.dim, model.out_dim):
-            raise CheckpointMismatchError(f'{what}: fc.weight is {tuple(w.shape)}, one head slot needs {(model.cfg.dim, model.out_dim)}')
+            raise CheckpointError(f'{what}: fc.weight is {tuple(w.shape)}, one head slot needs {(model.cfg.dim, model.out_dim)}')
         with torch.no_grad():
             model.head.weight.copy_(w.repeat(model.cfg.n_slots, 1)); model.head.bias.copy_(b.repeat(model.cfg.n_slots))
         fc = {}

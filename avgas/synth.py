@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from scipy import ndimage
-from .core import PAPER, ClassTable, ConfigBase, seed_everything
+from .core import PAPER, ClassTable, ConfigBase, load_strict, seed_everything
 from .audio import sound2scene_spectrogram
 from .mixing import SinglePair
 
@@ -766,13 +766,7 @@ def _load_state(model: nn.Module, path: Path, where: Path, sha: str|None):
         raise WeightsError(f'weights file {path}: SHA-256 differs from {WORLD_JSON} (corrupted or replaced); {_hint(where)}')
     try: sd = load_file(str(path))
     except Exception as e: raise WeightsError(f'weights file {path}: cannot be read as safetensors ({type(e).__name__}: {e}); {_hint(where)}') from None
-    own = model.state_dict()
-    missing, unexpected = sorted(set(own) - set(sd)), sorted(set(sd) - set(own))
-    shapes = [f'{k}: file {tuple(sd[k].shape)} vs model {tuple(own[k].shape)}' for k in own if k in sd and sd[k].shape != own[k].shape]
-    if missing or unexpected or shapes:
-        raise WeightsError(f'weights file {path}: does not fit {type(model).__name__}; missing keys {missing[:8]}'
-                           f'{"…" if len(missing) > 8 else ""}, unexpected keys {unexpected[:8]}, shape mismatches {shapes[:8]}')
-    model.load_state_dict(sd, strict=True)
+    load_strict(model, sd, f'weights file {path}', error=WeightsError)
     return model.eval()
 
 def read_world_meta(d: str|Path|None = None) -> dict:

@@ -18,10 +18,10 @@ from torch.utils.data.distributed import DistributedSampler
 from safetensors.torch import save as st_save, load as st_load
 from tqdm.auto import tqdm
 from .core import (AudioConfig, ExperimentConfig, MixConfig, TrainConfig, ConfigError,
-                        get_device, seed_everything)
+                        CheckpointError, get_device, load_strict, seed_everything)
 from .mixing import MixtureDataset
 from .audio import sound2scene_spectrogram
-from .separator import Separator, strict_load, CheckpointMismatchError
+from .separator import Separator
 from .losses import separation_loss, alignment_keys, assign_slots, ASSIGNMENTS
 
 # %% auto #0
@@ -222,12 +222,12 @@ def load_checkpoint(path: str|Path, model: nn.Module|None = None,
         if not f.exists(): raise FileNotFoundError(f'checkpoint {p}: its {name} file {f} does not exist')
         if _sha256(f) != rec[sha]: raise ValueError(f'checkpoint {p}: {f.name} does not match the SHA-256 recorded in the JSON (torn or altered checkpoint)')
         return st_load(f.read_bytes())
-    if model is not None: strict_load(_unwrap(model), tensors('weights', 'weights_sha256'), f'checkpoint {p.parent/rec["weights"]}')
+    if model is not None: load_strict(_unwrap(model), tensors('weights', 'weights_sha256'), f'checkpoint {p.parent/rec["weights"]}')
     if optimizer is not None:
         if 'optimizer' not in rec: raise ValueError(f'checkpoint {p}: has no optimizer state to resume from')
         sd = optimizer_from_flat(tensors('optimizer', 'optimizer_sha256'), rec['optimizer_rest'])
         try: optimizer.load_state_dict(sd)
-        except (ValueError, KeyError, RuntimeError) as e: raise CheckpointMismatchError(f'checkpoint {p}: optimizer state does not fit ({e})') from None
+        except (ValueError, KeyError, RuntimeError) as e: raise CheckpointError(f'checkpoint {p}: optimizer state does not fit ({e})') from None
     return rec['meta']
 
 # %% ../nbs/07_train.ipynb #c2eb4e9e
