@@ -377,7 +377,9 @@ class Trainer:
         self.channels_last = self.device.type in ('cuda', 'cpu') if channels_last is None else channels_last
         self.model = model.to(self.device)
         if self.channels_last: self.model = self.model.to(memory_format=torch.channels_last)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        # foreach: a few multi-tensor kernels instead of ~10 per parameter (paper's size on CPU: 20 ms against 45 ms a step).
+        # Not fused: with fused Adam on CPU a resumed run did not reproduce the uninterrupted one bit for bit.
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
         if self.dist.world > 1:
             self.model = nn.parallel.DistributedDataParallel(self.model, device_ids=[self.device.index] if self.cuda else None)
         self.epoch, self.best_val, self.best_epoch, self.rows = 0, math.inf, 0, []
