@@ -151,10 +151,10 @@ def main():
         seed_everything(0); per_workers[w] = s2s_loop(Separator(scfg), fa, fv, list(items.items), cfg, world.sample_rate, w, device, a.epochs)
     w_best = max(per_workers, key=lambda w: best(per_workers[w])); s2s = per_workers[w_best]
     amp = str(tr.amp_dtype).replace('torch.', '') if tr.amp_dtype else 'fp32'
-    print(f'avgas trainer      : {best(ours):8.1f} samples/s  (epochs: {", ".join(f"{x:.1f}" for x in ours)}; '
+    print(f'avgas trainer      : {best(ours):8.2f} samples/s  (epochs: {", ".join(f"{x:.2f}" for x in ours)}; '
           f'{amp}, {a.avgas_workers} workers; one-time target cache fill {fill:.1f} s)')
     for w, r in per_workers.items():
-        print(f'Sound2Scene-style  : {best(r):8.1f} samples/s  (epochs: {", ".join(f"{x:.1f}" for x in r)}; fp32, {w} workers)'
+        print(f'Sound2Scene-style  : {best(r):8.2f} samples/s  (epochs: {", ".join(f"{x:.2f}" for x in r)}; fp32, {w} workers)'
               + ('  <- the baseline' if w == w_best else ''))
     epochs50 = 50 * a.items
     print(f'over a 50-epoch run incl. the cache fill: avgas {epochs50 / (epochs50 / best(ours) + fill):.1f} samples/s')
