@@ -28,10 +28,10 @@ from .losses import separation_loss, alignment_keys, assign_slots, ASSIGNMENTS
 __all__ = ['SYNTH_SEEDS', 'content_hash', 'encoder_identity', 'SpectrogramInput', 'RandomAudioEncoder', 'RandomImageEncoder',
            'atomic_write_bytes', 'TargetCache', 'collate_mixtures', 'optimizer_to_flat', 'optimizer_from_flat',
            'save_checkpoint', 'load_checkpoint', 'DistInfo', 'setup_distributed', 'gather_batch', 'average_buffers',
-           'Task', 'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'Trainer', 'with_content_keys',
-           'InMemoryDataset', 'experiment_combinations', 'build_experiment', 'encoder_dim', 'train_experiment',
-           'smoke_config', 'main_train', 'class_centroids', 'nearest_classes', 'slot_accuracy', 'mixture_topn_accuracy',
-           'evaluate_separation']
+           'Task', 'SeparatorTask', 'cpu_has_native_bf16', 'keep_freed_memory_in_heap', 'amp_dtype_for', 'Trainer',
+           'with_content_keys', 'InMemoryDataset', 'experiment_combinations', 'build_experiment', 'encoder_dim',
+           'train_experiment', 'smoke_config', 'main_train', 'class_centroids', 'nearest_classes', 'slot_accuracy',
+           'mixture_topn_accuracy', 'evaluate_separation']
 
 # %% ../nbs/07_train.ipynb #3d8e5c02
 def content_hash(x: torch.Tensor) -> str:
@@ -342,6 +342,16 @@ def cpu_has_native_bf16() -> bool:
     probes = [getattr(torch.cpu, n, None) for n in ('_is_avx512_bf16_supported', '_is_amx_tile_supported')]
     return any(f() for f in probes if f is not None)
 
+def keep_freed_memory_in_heap() -> bool:
+    "Have glibc keep freed memory for reuse instead of returning it to the OS (process-wide); False where there is no glibc."
+    # glibc serves each large buffer with its own mmap and unmaps it on free, so every training step
+    # page-faults its activations in again; kept in the heap they are reused (jemalloc/tcmalloc do this too)
+    import ctypes, ctypes.util
+    try: libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6'); mallopt = libc.mallopt
+    except (OSError, AttributeError): return False
+    M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
+    return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, 2**31 - 1))
+
 def amp_dtype_for(device: torch.device) -> torch.dtype|None:
     "The autocast dtype the trainer uses on `device`: bf16 (fp16 before Ampere) on CUDA, bf16 on CPUs with native bf16, else None."
     if device.type == 'cuda': return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -356,6 +366,7 @@ class Trainer:
                  num_workers: int = 0, progress: bool = True,
                  keep_every_epoch: bool = False,  # also keep `epoch_0001` … checkpoints, not just `last` and `best`
                  channels_last: bool|None = None, # default: on CUDA and CPU (faster on both, see below), off elsewhere
+                 keep_cpu_memory: bool = True,    # on CPU, `keep_freed_memory_in_heap()` (process-wide; see below)
                  deterministic: bool = False):
         self.cfg, self.task, self.train_ds, self.val_ds = cfg, task, train_ds, val_ds
         self.out_dir = Path(out_dir or cfg.out_dir)
@@ -372,6 +383,7 @@ class Trainer:
         if len(train_ds) < cfg.batch_size:
             raise ValueError(f'training set: {len(train_ds)} items is fewer than one batch ({cfg.batch_size})')
         self.cuda = self.device.type == 'cuda'
+        self.heap_reuse = keep_cpu_memory and self.device.type == 'cpu' and keep_freed_memory_in_heap()
         self.amp_dtype = amp_dtype_for(self.device) if cfg.amp else None
         self.scaler = torch.amp.GradScaler('cuda') if self.amp_dtype == torch.float16 else None
         self.channels_last = self.device.type in ('cuda', 'cpu') if channels_last is None else channels_last
