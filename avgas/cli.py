@@ -56,6 +56,8 @@ def main(argv: list[str]|None = None) -> int:
     if ns.command not in cmds:
         return _report(UserError(f"unknown command {ns.command!r}; the commands are: {', '.join(cmds)}"))
     mod, fn, _ = cmds[ns.command]
+    from avgas.core import keep_freed_memory_in_heap   # here, not at the top: `avgas --help` needs no torch
+    keep_freed_memory_in_heap()   # every command's CPU work reuses freed buffers instead of page-faulting them in
     try: return int(getattr(importlib.import_module(mod), fn)(ns.args) or 0)
     except (UserError, ValueError, FileNotFoundError, KeyError) as e: return _report(e)
     except KeyboardInterrupt: print('avgas: interrupted', file=sys.stderr); return 130

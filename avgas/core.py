@@ -15,8 +15,9 @@ import yaml
 # %% auto #0
 __all__ = ['SKIP_NO_SHARED', 'PAPER', 'BACKGROUND_CLASSES', 'FOREGROUND_CLASSES', 'COMBINATIONS', 'DETECTOR_PROMPTS',
            'ConfigError', 'ConfigBase', 'AudioConfig', 'MixConfig', 'SeparatorConfig', 'TrainConfig', 'GenerateConfig',
-           'EvalConfig', 'ExperimentConfig', 'seed_everything', 'get_device', 'CheckpointError', 'load_strict',
-           'shared_dir', 'Combination', 'UnknownClassError', 'ClassTable', 'paper_table']
+           'EvalConfig', 'ExperimentConfig', 'seed_everything', 'get_device', 'keep_freed_memory_in_heap',
+           'CheckpointError', 'load_strict', 'shared_dir', 'Combination', 'UnknownClassError', 'ClassTable',
+           'paper_table']
 
 # %% ../nbs/00_core.ipynb #a250ebf1
 class ConfigError(ValueError):
@@ -171,6 +172,17 @@ def get_device(preference: str = 'auto') -> torch.device:
     if dev.type == 'cuda' and not torch.cuda.is_available():
         raise ValueError(f"device {preference!r}: CUDA is not available on this machine")
     return dev
+
+# %% ../nbs/00_core.ipynb #f2824ddc
+def keep_freed_memory_in_heap() -> bool:
+    "Have glibc keep freed memory for reuse instead of returning it to the OS (process-wide); False where there is no glibc."
+    # glibc serves each large buffer with its own mmap and unmaps it on free, so every training step
+    # page-faults its activations in again; kept in the heap they are reused (jemalloc/tcmalloc do this too)
+    import ctypes, ctypes.util
+    try: libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6'); mallopt = libc.mallopt
+    except (OSError, AttributeError): return False
+    M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
+    return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, 2**31 - 1))
 
 # %% ../nbs/00_core.ipynb #b1931c47
 class CheckpointError(ValueError):

@@ -18,7 +18,7 @@ from torch.utils.data.distributed import DistributedSampler
 from safetensors.torch import save as st_save, load as st_load
 from tqdm.auto import tqdm
 from .core import (AudioConfig, ExperimentConfig, MixConfig, TrainConfig, ConfigError,
-                        CheckpointError, get_device, load_strict, seed_everything)
+                        CheckpointError, get_device, keep_freed_memory_in_heap, load_strict, seed_everything)
 from .mixing import MixtureDataset
 from .audio import sound2scene_spectrogram
 from .separator import Separator
@@ -28,10 +28,10 @@ from .losses import separation_loss, alignment_keys, assign_slots, ASSIGNMENTS
 __all__ = ['SYNTH_SEEDS', 'content_hash', 'encoder_identity', 'SpectrogramInput', 'RandomAudioEncoder', 'RandomImageEncoder',
            'atomic_write_bytes', 'TargetCache', 'collate_mixtures', 'optimizer_to_flat', 'optimizer_from_flat',
            'save_checkpoint', 'load_checkpoint', 'DistInfo', 'setup_distributed', 'gather_batch', 'average_buffers',
-           'Task', 'SeparatorTask', 'cpu_has_native_bf16', 'keep_freed_memory_in_heap', 'amp_dtype_for', 'Trainer',
-           'with_content_keys', 'InMemoryDataset', 'experiment_combinations', 'build_experiment', 'encoder_dim',
-           'train_experiment', 'smoke_config', 'main_train', 'class_centroids', 'nearest_classes', 'slot_accuracy',
-           'mixture_topn_accuracy', 'evaluate_separation']
+           'Task', 'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'Trainer', 'with_content_keys',
+           'InMemoryDataset', 'experiment_combinations', 'build_experiment', 'encoder_dim', 'train_experiment',
+           'smoke_config', 'main_train', 'class_centroids', 'nearest_classes', 'slot_accuracy', 'mixture_topn_accuracy',
+           'evaluate_separation']
 
 # %% ../nbs/07_train.ipynb #3d8e5c02
 def content_hash(x: torch.Tensor) -> str:
@@ -341,16 +341,6 @@ def cpu_has_native_bf16() -> bool:
     "Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX), where oneDNN runs bf16 convolutions faster than fp32."
     probes = [getattr(torch.cpu, n, None) for n in ('_is_avx512_bf16_supported', '_is_amx_tile_supported')]
     return any(f() for f in probes if f is not None)
-
-def keep_freed_memory_in_heap() -> bool:
-    "Have glibc keep freed memory for reuse instead of returning it to the OS (process-wide); False where there is no glibc."
-    # glibc serves each large buffer with its own mmap and unmaps it on free, so every training step
-    # page-faults its activations in again; kept in the heap they are reused (jemalloc/tcmalloc do this too)
-    import ctypes, ctypes.util
-    try: libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6'); mallopt = libc.mallopt
-    except (OSError, AttributeError): return False
-    M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
-    return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, 2**31 - 1))
 
 def amp_dtype_for(device: torch.device) -> torch.dtype|None:
     "The autocast dtype the trainer uses on `device`: bf16 (fp16 before Ampere) on CUDA, bf16 on CPUs with native bf16, else None."

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != 'glibc', reason='the s
 def test_large_allocations_after_keeping_freed_memory():
     code = textwrap.dedent('''
         import threading, torch
-        from avgas.train import keep_freed_memory_in_heap
+        from avgas.core import keep_freed_memory_in_heap
         assert keep_freed_memory_in_heap()
         sums = []
         def work():
