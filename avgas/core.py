@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #076da1e6
 from __future__ import annotations
-import dataclasses, json, os, random, typing
+import dataclasses, functools, json, os, random, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,7 @@ def get_device(preference: str = 'auto') -> torch.device:
     return dev
 
 # %% ../nbs/00_core.ipynb #f2824ddc
+@functools.cache   # the setting is process-wide and permanent: apply it once (find_library runs ldconfig)
 def keep_freed_memory_in_heap() -> bool:
     "Have glibc keep freed memory for reuse instead of returning it to the OS (process-wide); False where there is no glibc."
     # glibc serves each large buffer with its own mmap and unmaps it on free, so every training step

@@ -145,8 +145,9 @@ def main():
 
     # steady state: the best epoch after the first (the first pays for worker start-up in both loops)
     best = lambda r: max(r[1:]) if len(r) > 1 else r[0]
-    s2s_run = lambda w: (seed_everything(0), s2s_loop(Separator(scfg), fa, fv, list(items.items), cfg, world.sample_rate,
-                                                      w, device, a.epochs))[1]
+    def s2s_run(workers):
+        seed_everything(0)
+        return s2s_loop(Separator(scfg), fa, fv, list(items.items), cfg, world.sample_rate, workers, device, a.epochs)
     # 1. the Sound2Scene-style loop as it runs by default (first: the trainer changes a process-wide setting)
     per_workers = {w: s2s_run(w) for w in sorted({a.workers, 0}, reverse=True)}
     w_best = max(per_workers, key=lambda w: best(per_workers[w])); s2s = per_workers[w_best]
