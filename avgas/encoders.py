@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_encoders.ipynb #ddf2bb6a
 from __future__ import annotations
-import os, pickle, zipfile
+import os, pickle, warnings
 from pathlib import Path
 from typing import Iterable, Protocol, runtime_checkable
 import numpy as np
@@ -79,7 +79,9 @@ def read_checkpoint(path: str|Path,
         try: return load_file(str(p), device='cpu')
         except Exception as e: raise CheckpointError(f'{what} {p}: not a readable safetensors file ({e})') from None
     try:
-        with torch.serialization.safe_globals(list(allow)):
+        with torch.serialization.safe_globals(list(allow)), warnings.catch_warnings():
+            # torch warns about any pickle protocol but 2; the load below either succeeds or says what is wrong
+            warnings.filterwarnings('ignore', message='Detected pickle protocol')
             return torch.load(p, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
         lines = [l.strip() for l in str(e).splitlines()]
@@ -93,7 +95,7 @@ def read_checkpoint(path: str|Path,
                                   f'{", ".join(found) or "unknown"}). avgas loads checkpoints only with '
                                   'weights_only=True, so a checkpoint can never run code.') from None
         raise CheckpointError(f'{what} {p}: truncated or corrupted ({lines[0][:200] if lines else ""})') from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, AttributeError, IndexError) as e:
+    except Exception as e:  # damaged pickles fail deep inside torch with any error type (KeyError, TypeError, AssertionError, ...)
         raise CheckpointError(f'{what} {p}: truncated or corrupted, cannot be read '
                               f'({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ""})') from None
 

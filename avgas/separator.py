@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 from torchvision.models.resnet import BasicBlock
 from .core import SeparatorConfig, AudioConfig, CheckpointError, load_strict
+from .encoders import read_checkpoint
 from .audio import sound2scene_spectrogram
 
 # %% auto #0
@@ -80,16 +81,10 @@ class Separator(AudioResNet18):
 
 # %% ../nbs/05_separator.ipynb #2afaa105
 def read_state_dict(path: str|Path) -> dict[str, torch.Tensor]:
-    "Tensors of a .safetensors file, or of a .pth/.pt state dict loaded with `weights_only=True`."
-    p = Path(path)
-    if not p.exists(): raise FileNotFoundError(f'checkpoint {p}: file does not exist')
-    if p.suffix == '.safetensors':
-        from safetensors.torch import load_file
-        return load_file(str(p))
-    try: sd = torch.load(p, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f'checkpoint {p}: cannot be read as a weights-only state dict ({type(e).__name__}: {e})') from None
-    if isinstance(sd, dict) and 'state_dict' in sd and isinstance(sd['state_dict'], dict): sd = sd['state_dict']
-    if not isinstance(sd, dict): raise ValueError(f'checkpoint {p}: expected a state dict, got {type(sd).__name__}')
+    "The tensors of a checkpoint read by `read_checkpoint` (never unpickling code), unwrapped from a `state_dict` entry."
+    sd = read_checkpoint(path, 'audio backbone checkpoint')
+    if isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict): sd = sd['state_dict']
+    if not isinstance(sd, dict): raise CheckpointError(f'audio backbone checkpoint {path}: expected a state dict, got {type(sd).__name__}')
     return sd
 
 def load_backbone(model: Separator, source: str|Path|dict, prefix: str = 'audnet.',

@@ -7,3 +7,10 @@ def shared():
     d = shared_dir()
     if d is None: pytest.skip('the reference fixtures (../shared or $AVGAS_SHARED) are not present')
     return d
+
+
+@pytest.fixture(autouse=True)
+def seeded_rngs():
+    "Every test starts from the same torch and numpy random state, so a failure reproduces on a rerun."
+    import numpy as np, torch
+    torch.manual_seed(0); np.random.seed(0)

@@ -35,13 +35,40 @@ def test_damaged_file_is_a_clear_error(tmp_path, audio_state, damage):
     p = _save(tmp_path, audio_state)
     data = p.read_bytes()
     if damage == 'truncated': p.write_bytes(data[: len(data) // 2])
-    elif damage == 'garbage': p.write_bytes(os.urandom(4096))
+    elif damage == 'garbage': p.write_bytes(np.random.default_rng(0).bytes(4096))
     elif damage == 'empty': p.write_bytes(b'')
     else: p.write_bytes(data[:200] + bytes(b ^ 0xFF for b in data[200:1200]) + data[1200:])
     with pytest.raises(CheckpointError) as e: Sound2SceneAudioEncoder.from_checkpoint(tmp_path)
     assert str(p) in str(e.value)
     assert any(w in str(e.value) for w in ('truncated or corrupted', 'is empty', 'does not match'))
 
+
+
+def _fuzzed(seed: int, legacy: bytes, zipped: bytes) -> bytes:
+    "Random bytes, random bytes after a pickle header, or a real checkpoint with a few bytes overwritten."
+    rng = np.random.default_rng(seed)
+    kind = seed % 3
+    if kind == 0: return rng.bytes(int(rng.integers(1, 8192)))
+    if kind == 1: return b'\x80\x02' + rng.bytes(int(rng.integers(1, 4096)))
+    data = bytearray(legacy if seed % 2 else zipped)
+    for i in rng.integers(0, len(data), int(rng.integers(1, 20))): data[i] = int(rng.integers(0, 256))
+    return bytes(data)
+
+
+def test_fuzzed_files_never_escape_as_other_errors(tmp_path):
+    # A damaged pickle fails deep in torch with KeyError, TypeError, AssertionError, ... depending on its bytes;
+    # before this test about one random file in a hundred escaped as one of those instead of a CheckpointError.
+    state = {'a.weight': torch.randn(32, 32), 'b.bias': torch.randn(32)}
+    torch.save(state, tmp_path/'legacy.pth', _use_new_zipfile_serialization=False)
+    torch.save(state, tmp_path/'zipped.pth')
+    legacy, zipped = (tmp_path/'legacy.pth').read_bytes(), (tmp_path/'zipped.pth').read_bytes()
+    p, read_back = tmp_path/'fuzzed.pth', 0
+    for seed in range(600):
+        p.write_bytes(_fuzzed(seed, legacy, zipped))
+        try: sd = read_checkpoint(p, 'fuzzed checkpoint')
+        except CheckpointError as e: assert str(p) in str(e), (seed, str(e))
+        else: read_back += isinstance(sd, dict)   # a flip inside tensor data still reads; load_strict checks the rest
+    assert read_back < 600 // 3
 
 def test_wrong_key_and_shape_are_listed(tmp_path, audio_state):
     sd = dict(audio_state)
