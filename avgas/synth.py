@@ -21,9 +21,10 @@ __all__ = ['AUDIO_RECIPES', 'COLOURS', 'SPRITE_RECIPES', 'TEXTURE_NAMES', 'GATES
            'ToneRecipe', 'TextureRecipe', 'render_audio', 'SpriteRecipe', 'render_image', 'SynthPairs',
            'class_set_vector', 'render_scene', 'ConvNet', 'ImageEncoder', 'AudioEncoder', 'CondBatchNorm', 'Generator',
            'Discriminator', 'Detector', 'Ranker', 'PretrainConfig', 'render_bank', 'blur', 'augment',
-           'train_evaluators', 'to_unit', 'train_image_models', 'train_audio_encoder', 'crs', 'recall_at_2_star',
-           'measure_gates', 'gate_report', 'WeightsError', 'weights_dir', 'part_file', 'save_world', 'read_world_meta',
-           'load_part', 'SynthWorld', 'load_synth_world', 'part_args', 'pretrain_synth', 'main_pretrain_synth']
+           'train_evaluators', 'to_unit', 'train_image_models', 'train_audio_encoder', 'crs_from_class_ids',
+           'recall_at_2_star_from_class_ids', 'measure_gates', 'gate_report', 'WeightsError', 'weights_dir',
+           'part_file', 'save_world', 'read_world_meta', 'load_part', 'SynthWorld', 'load_synth_world', 'part_args',
+           'pretrain_synth', 'main_pretrain_synth']
 
 # %% ../nbs/03_synth.ipynb #c72eb7d8
 @dataclass
@@ -646,13 +647,13 @@ def train_audio_encoder(bank: dict, fv: ImageEncoder, cfg: PretrainConfig, show:
 def _batched(fn, x, bs=256): return torch.cat([fn(x[k:k + bs]) for k in range(0, len(x), bs)])
 
 @torch.no_grad()
-def crs(detector: Detector, images: torch.Tensor, class_ids: torch.Tensor) -> float:
+def crs_from_class_ids(detector: Detector, images: torch.Tensor, class_ids: torch.Tensor) -> float:
     "CRS_N in %: share of images (in [0, 1]) in which the detector finds every class of its row of `class_ids`."
     found = _batched(detector.detect, images).gather(1, class_ids)
     return 100 * found.all(1).float().mean().item()
 
 @torch.no_grad()
-def recall_at_2_star(ranker: Ranker, images: torch.Tensor, class_ids: torch.Tensor) -> float:
+def recall_at_2_star_from_class_ids(ranker: Ranker, images: torch.Tensor, class_ids: torch.Tensor) -> float:
     "R@2* in %: share of images whose top-2 ranked labels contain both classes of their row of `class_ids`."
     top2 = _batched(ranker.scores, images).topk(2, -1).indices
     return 100 * (top2[:, :, None] == class_ids[:, None, :]).any(1).all(1).float().mean().item()
@@ -683,7 +684,7 @@ def measure_gates(parts: dict, cfg: PretrainConfig, show: bool = True) -> dict:
     # generator fidelity: is the class of x detected in G(z, f_V(x))?
     h = _batched(fv.embed, imgs)
     gen = to_unit(_batched(lambda hh: G(G.sample_z(len(hh), zg), hh), h))
-    out['generator_fidelity'] = crs(det, gen, ids[:, None])
+    out['generator_fidelity'] = crs_from_class_ids(det, gen, ids[:, None])
     out['generator_fidelity_exact'] = 100 * (_batched(det.detect, gen) == struth).all(1).float().mean().item()
     # audio encoder: class-level R@1 against f_V class centroids
     auds = torch.stack([held.audio(i) for i in _progress(range(len(held)), 'held-out audio', show)])
@@ -691,14 +692,14 @@ def measure_gates(parts: dict, cfg: PretrainConfig, show: bool = True) -> dict:
     cent = F.normalize(torch.stack([h[ids == c].mean(0) for c in range(n_cls)]), dim=-1)
     out['audio_r1'] = 100 * (torch.cdist(a, cent).argmin(1) == ids).float().mean().item()
     ga = to_unit(_batched(lambda hh: G(G.sample_z(len(hh), zg), hh), a))   # what G draws from one clean clip
-    out['audio_to_image_fidelity'] = crs(det, ga, ids[:, None])
+    out['audio_to_image_fidelity'] = crs_from_class_ids(det, ga, ids[:, None])
     # blend ceiling with true source images (held-out composites' classes, each source rendered alone)
     fg_ims = torch.stack([render_image(cc[1][0], _rng(seed, i, 5), w) for i, cc in enumerate(comp)])
     bg_ims = torch.stack([render_image(cc[1][1], _rng(seed, i, 6), w) for i, cc in enumerate(comp)])
     hb = F.normalize(0.5 * _batched(fv.embed, fg_ims) + 0.5 * _batched(fv.embed, bg_ims), dim=-1)
     blend = to_unit(_batched(lambda hh: G(G.sample_z(len(hh), zg), hh), hb))
-    out['blend_crs2'] = crs(det, blend, cids)
-    out['blend_r2star'] = recall_at_2_star(rk, blend, cids)
+    out['blend_crs2'] = crs_from_class_ids(det, blend, cids)
+    out['blend_r2star'] = recall_at_2_star_from_class_ids(rk, blend, cids)
     # Sound2Scene-style baseline: one embedding of the mixture
     mix = MixtureDataset(held, combos, MixConfig(items_per_combination=cfg.eval_per_combination, seed=seed))
     items = [mix[i] for i in _progress(range(len(mix)), 'held-out mixtures', show)]
@@ -706,7 +707,7 @@ def measure_gates(parts: dict, cfg: PretrainConfig, show: bool = True) -> dict:
     base = to_unit(_batched(lambda hh: G(G.sample_z(len(hh), zg), hh), _batched(fa.embed, m, 128)))
     found = _batched(det.detect, base).gather(1, mids)
     out['baseline_crs2'] = 100 * found.all(1).float().mean().item()
-    out['baseline_r2star'] = recall_at_2_star(rk, base, mids)
+    out['baseline_r2star'] = recall_at_2_star_from_class_ids(rk, base, mids)
     out['baseline_finds_foreground'] = 100 * found[:, 0].float().mean().item()
     out['baseline_finds_background'] = 100 * found[:, 1].float().mean().item()
     out['baseline_finds_neither'] = 100 * (~found.any(1)).float().mean().item()
