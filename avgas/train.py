@@ -340,7 +340,13 @@ class SeparatorTask:
 def cpu_has_native_bf16() -> bool:
     "Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX), where oneDNN runs bf16 convolutions faster than fp32."
     probes = [getattr(torch.cpu, n, None) for n in ('_is_avx512_bf16_supported', '_is_amx_tile_supported')]
-    return any(f() for f in probes if f is not None)
+    if any(f is not None for f in probes): return any(f() for f in probes if f is not None)
+    return bool(_cpuinfo_flags() & {'avx512_bf16', 'amx_bf16'})   # the probes are private to torch: Linux's own view
+
+def _cpuinfo_flags() -> set[str]:
+    try: text = Path('/proc/cpuinfo').read_text()
+    except OSError: return set()
+    return set(next((l.split(':', 1)[1].split() for l in text.splitlines() if l.startswith('flags')), []))
 
 def amp_dtype_for(device: torch.device) -> torch.dtype|None:
     "The autocast dtype the trainer uses on `device`: bf16 (fp16 before Ampere) on CUDA, bf16 on CPUs with native bf16, else None."
