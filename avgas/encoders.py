@@ -18,7 +18,8 @@ from .core import CheckpointError, load_strict
 # %% auto #0
 __all__ = ['SOUND2SCENE_README', 'PUBLISHED', 'IMAGENET_MEAN', 'IMAGENET_STD', 'SWAV_HEAD_SHAPES', 'SWAV_IGNORED_PREFIXES',
            'Encoder', 'CheckpointNotFoundError', 'checkpoint_dirs', 'find_checkpoint', 'read_checkpoint',
-           'strip_prefix', 'sound2scene_audio_net', 'Sound2SceneAudioEncoder', 'swav_preprocess', 'SwAVImageEncoder']
+           'read_state_dict', 'strip_prefix', 'sound2scene_audio_net', 'Sound2SceneAudioEncoder', 'swav_preprocess',
+           'SwAVImageEncoder']
 
 # %% ../nbs/04_encoders.ipynb #438ed10d
 @runtime_checkable
@@ -98,6 +99,14 @@ def read_checkpoint(path: str|Path,
     except Exception as e:  # damaged pickles fail deep inside torch with any error type (KeyError, TypeError, AssertionError, ...)
         raise CheckpointError(f'{what} {p}: truncated or corrupted, cannot be read '
                               f'({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ""})') from None
+
+# %% ../nbs/04_encoders.ipynb #759dcd36
+def read_state_dict(path: str|Path, what: str = 'checkpoint') -> dict:
+    "The state dict of a checkpoint read by `read_checkpoint`, unwrapped from a training run's `state_dict` entry."
+    state = read_checkpoint(path, what)
+    if isinstance(state, dict) and isinstance(state.get('state_dict'), dict): state = state['state_dict']
+    if not isinstance(state, dict): raise CheckpointError(f'{what} {path}: expected a state dict, got {type(state).__name__}')
+    return state
 
 # %% ../nbs/04_encoders.ipynb #a6a47e3d
 def strip_prefix(state: dict, prefix: str) -> dict:
@@ -194,9 +203,7 @@ class SwAVImageEncoder(nn.Module):
         "Load `swav.pth.tar` strictly into the trunk; only the SwAV head's keys are dropped (listed in `ignored_keys`)."
         p = find_checkpoint(cls.file_name, path, 'SwAV ResNet-50 image encoder')
         what = f'SwAV ResNet-50 image encoder {p}'
-        state = read_checkpoint(p, 'SwAV ResNet-50 image encoder')
-        if isinstance(state, dict) and isinstance(state.get('state_dict'), dict): state = state['state_dict']
-        if not isinstance(state, dict): raise CheckpointError(f'{what}: expected a state dict, got {type(state).__name__}')
+        state = read_state_dict(p, 'SwAV ResNet-50 image encoder')
         enc = cls()
         enc.ignored_keys = load_strict(enc.trunk, strip_prefix(state, 'module.'), what, ignore=SWAV_IGNORED_PREFIXES)
         return enc.requires_grad_(False).eval().to(device)

@@ -125,7 +125,7 @@ class YoloWorldDetector(UltralyticsDetector):
 
 # %% ../nbs/09_evaluate.ipynb #4d33412b
 from .core import load_strict
-from .encoders import read_checkpoint
+from .encoders import read_state_dict
 
 class ClipModel:
     "CLIP (open_clip architecture) loaded strictly from a weights file; encodes images and texts."
@@ -139,8 +139,7 @@ class ClipModel:
         self.tokenizer, self.device = open_clip.get_tokenizer(arch), device
         if weights is not None:
             p = _require_file(weights, 'CLIP weights', f'Get the {arch} weights published by OpenAI or open_clip.')
-            sd = read_checkpoint(p, f'CLIP {arch} weights')
-            sd = sd.get('state_dict', sd) if isinstance(sd, dict) else sd
+            sd = read_state_dict(p, f'CLIP {arch} weights')
             load_strict(self.model, sd, f'CLIP {arch} ({p.name})')
             self.name = f'clip:{arch}:{p.name}'
         else: self.name = f'clip:{arch}:RANDOM-INIT'

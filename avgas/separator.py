@@ -9,11 +9,11 @@ import torch
 import torch.nn as nn
 from torchvision.models.resnet import BasicBlock
 from .core import SeparatorConfig, AudioConfig, CheckpointError, load_strict
-from .encoders import read_checkpoint
+from .encoders import read_state_dict
 from .audio import sound2scene_spectrogram
 
 # %% auto #0
-__all__ = ['AudioResNet18', 'Separator', 'read_state_dict', 'load_backbone']
+__all__ = ['AudioResNet18', 'Separator', 'load_backbone']
 
 # %% ../nbs/05_separator.ipynb #24a184af
 class AudioResNet18(nn.Module):
@@ -80,17 +80,10 @@ class Separator(AudioResNet18):
         return self(sound2scene_spectrogram(wav, a.sample_rate, a.nperseg, a.noverlap))
 
 # %% ../nbs/05_separator.ipynb #2afaa105
-def read_state_dict(path: str|Path) -> dict[str, torch.Tensor]:
-    "The tensors of a checkpoint read by `read_checkpoint` (never unpickling code), unwrapped from a `state_dict` entry."
-    sd = read_checkpoint(path, 'audio backbone checkpoint')
-    if isinstance(sd, dict) and isinstance(sd.get('state_dict'), dict): sd = sd['state_dict']
-    if not isinstance(sd, dict): raise CheckpointError(f'audio backbone checkpoint {path}: expected a state dict, got {type(sd).__name__}')
-    return sd
-
 def load_backbone(model: Separator, source: str|Path|dict, prefix: str = 'audnet.',
                   init_head_from_fc: bool = True) -> list[str]:
     "Initialise the trunk (and optionally every head slot) from a Sound2Scene-style state dict; returns the ignored keys."
-    sd = read_state_dict(source) if isinstance(source, (str, Path)) else dict(source)
+    sd = read_state_dict(source, 'audio backbone checkpoint') if isinstance(source, (str, Path)) else dict(source)
     what = f'audio backbone {source if isinstance(source, (str, Path)) else "state dict"} (prefix {prefix!r})'
     sub = {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
     if not sub: raise CheckpointError(f'{what}: no key starts with {prefix!r}; keys look like {sorted(sd)[:4]}')

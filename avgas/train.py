@@ -339,8 +339,8 @@ class SeparatorTask:
 # %% ../nbs/07_train.ipynb #a847fe1b
 def cpu_has_native_bf16() -> bool:
     "Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX), where oneDNN runs bf16 convolutions faster than fp32."
-    probes = [getattr(torch.cpu, n, None) for n in ('_is_avx512_bf16_supported', '_is_amx_tile_supported')]
-    if any(f is not None for f in probes): return any(f() for f in probes if f is not None)
+    probes = [f for n in ('_is_avx512_bf16_supported', '_is_amx_tile_supported') if (f := getattr(torch.cpu, n, None))]
+    if probes: return any(f() for f in probes)
     return bool(_cpuinfo_flags() & {'avx512_bf16', 'amx_bf16'})   # the probes are private to torch: Linux's own view
 
 def _cpuinfo_flags() -> set[str]:
