@@ -2,19 +2,20 @@
 image per generator call, measured in one run; the figures that matter are the ratios, printed last.
 
 The real world's generator is IC-GAN's BigGAN at 128 px, here with random weights (speed does not depend on the
-weights). `--world synth` times the synthetic world's generator (`avgas.synth.Generator`, untrained: the shipped
+weights). `--world synth` times the synthetic world's generator (`avgas.synth.models.Generator`, untrained: the shipped
 checkpoint is not needed for a speed figure).
 
     python benchmarks/generate.py [--world biggan|synth] [--samples 8] [--batch 8] [--repeats 1] [--device cpu|cuda] [--threads N]
 """
 import argparse, time
 import torch
-from avgas.generate import BigGANGenerator, generate, blend_embeddings, sample_z
+from avgas.biggan import BigGANGenerator, sample_z
+from avgas.generate import generate, blend_embeddings
 
 def build(world: str, device: torch.device):
     if world == 'biggan': G, dim_h = BigGANGenerator().init_random(0), 2048
     else:
-        from avgas.synth import Generator
+        from avgas.synth.models import Generator
         G = Generator(); dim_h = G.dim_h
     return G.eval().to(device), dim_h
 

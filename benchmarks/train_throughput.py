@@ -37,30 +37,33 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from avgas.core import AudioConfig, MixConfig, SeparatorConfig, TrainConfig, seed_everything
+from avgas.core import AudioConfig, MixConfig, SeparatorConfig, TrainConfig, seed_everything, seed_for
 from avgas.audio import scipy_sound2scene_spectrogram
-from avgas.mixing import MixtureDataset
+from avgas.mixing import InMemoryDataset, MixtureDataset
 from avgas.separator import Separator
 from avgas.losses import separation_loss
-from avgas.train import InMemoryDataset, SeparatorTask, Trainer, SYNTH_SEEDS
-from avgas import synth
+from avgas.train import SeparatorTask, Trainer
+from avgas.synth.world import WorldConfig, SynthPairs
+from avgas.synth.models import AudioEncoder, ImageEncoder
+from avgas.synth.pretrain import PretrainConfig
+from avgas.synth.parts import load_part, read_world_meta, weights_dir
 
 
 def encoders(weights, paper_size=False):
     "Shipped f_A, f_V and world config; else the same architectures, randomly initialised."
     if paper_size:   # the paper's frozen encoders (architectures of avgas.encoders), random weights: speed only
         from avgas.encoders import Sound2SceneAudioEncoder, SwAVImageEncoder
-        world = synth.WorldConfig(seconds=10.0, image_size=128)
+        world = WorldConfig(seconds=10.0, image_size=128)
         return (Sound2SceneAudioEncoder(), SwAVImageEncoder(), world,
                 "RANDOM weights in the paper's architectures (Sound2Scene ResNet-18 f_A, SwAV ResNet-50 f_V)")
     try:
-        d = Path(weights) if weights else synth.weights_dir()
-        meta = synth.read_world_meta(d)
-        world = synth.PretrainConfig.from_dict(meta['config']).world
-        return synth.load_part('audio_encoder', d, meta), synth.load_part('image_encoder', d, meta), world, f'shipped ({d})'
+        d = Path(weights) if weights else weights_dir()
+        meta = read_world_meta(d)
+        world = PretrainConfig.from_dict(meta['config']).world
+        return load_part('audio_encoder', d, meta), load_part('image_encoder', d, meta), world, f'shipped ({d})'
     except Exception as e:   # speed does not depend on the weights; say clearly that these are random
-        cfg = synth.PretrainConfig()
-        return (synth.AudioEncoder(dim=cfg.dim, sample_rate=cfg.world.sample_rate), synth.ImageEncoder(dim=cfg.dim), cfg.world,
+        cfg = PretrainConfig()
+        return (AudioEncoder(dim=cfg.dim, sample_rate=cfg.world.sample_rate), ImageEncoder(dim=cfg.dim), cfg.world,
                 f'RANDOM weights, same architectures (shipped parts unavailable: {type(e).__name__})')
 
 
@@ -135,7 +138,7 @@ def main():
     print(f'frozen encoders: {which}; D = {fa.dim}; world: {world.seconds:g} s clips at {world.sample_rate} Hz, '
           f'{world.image_size} px images')
     audio = AudioConfig(sample_rate=world.sample_rate, seconds=world.seconds)
-    pairs = synth.SynthPairs(max(2, a.items // 26 + 1), world, seed=world.seed + SYNTH_SEEDS['train'])
+    pairs = SynthPairs(max(2, a.items // 26 + 1), world, seed=seed_for('train', world.seed))   # the training split's seed
     items = InMemoryDataset(MixtureDataset(pairs, 'paper', MixConfig(items_per_combination=math.ceil(a.items / 20)), length=a.items),
                             progress=False)
     cfg = TrainConfig(alignment='a2a+a2v', assignment='fixed', batch_size=a.batch, device=a.device, amp=True)

@@ -19,7 +19,7 @@ step() {   # step NAME COMMAND...: run, tee to $LOG/NAME.log, remember the first
 }
 python3 -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'; print(torch.__version__, torch.cuda.get_device_name())" || exit 1
 if python3 -c "import nbdev, execnb" 2>/dev/null; then
-  step cuda_cells nbdev_test --flags cuda --path nbs --file_re '^(01_audio|07_train|08_generate)\.ipynb$'
+  step cuda_cells nbdev_test --flags cuda --path nbs --file_re '^(03_audio|08_biggan|17_train)\.ipynb$'
 else echo "=== cuda_cells: skipped (nbdev/execnb not installed)"; fi
 step train_paper python3 benchmarks/train_throughput.py --device cuda --paper-size --items 256 --epochs 3
 step train_synth python3 benchmarks/train_throughput.py --device cuda --items 640 --epochs 3

@@ -9,14 +9,14 @@ avgas train --config configs/synth_separator.yaml --out "$out" --no-progress
 python - "$out" <<'PY'
 import sys, torch
 from pathlib import Path
-from avgas import synth
 from avgas.core import ExperimentConfig
 from avgas.separator import Separator
-from avgas.train import load_checkpoint, save_checkpoint
+from avgas.checkpoints import load_checkpoint, save_checkpoint
+from avgas.synth.parts import weights_dir
 run = Path(sys.argv[1])
 meta = load_checkpoint(run/'best.json')
 model = Separator(ExperimentConfig.from_dict(meta['experiment']).separator)
 load_checkpoint(run/'best.json', model)
-save_checkpoint(synth.weights_dir(), 'synth_separator', model, meta=meta)
-print('installed', synth.weights_dir()/'synth_separator.json')
+save_checkpoint(weights_dir(), 'synth_separator', model, meta=meta)
+print('installed', weights_dir()/'synth_separator.json')
 PY

@@ -7,9 +7,11 @@ import pytest
 import torch
 import torch.nn as nn
 from safetensors.torch import save_file
-from avgas.encoders import (CheckpointError, CheckpointNotFoundError, Sound2SceneAudioEncoder, SwAVImageEncoder,
-                            read_checkpoint, load_strict)
-from avgas.generate import BigGANConfig, BigGANGenerator, ICGAN_FOLDER, load_icgan, write_icgan_folder, read_icgan_state
+from avgas.errors import CheckpointError, CheckpointNotFoundError
+from avgas.checkpoints import read_checkpoint, load_strict
+from avgas.encoders import Sound2SceneAudioEncoder, SwAVImageEncoder
+from avgas.biggan import BigGANConfig, BigGANGenerator, ICGAN_FOLDER, load_icgan, read_icgan_state
+from avgas.testing import write_icgan_folder
 
 SMALL = BigGANConfig(G_ch=8, resolution=64)   # the same code path as the 128 px model, at a size tests can afford
 

@@ -3,13 +3,14 @@ import json, shutil
 from pathlib import Path
 import pytest, torch
 from avgas import synth
-from avgas.synth import (PARTS, WORLD_JSON, WeightsError, load_part, load_synth_world, main_pretrain_synth,
-                         part_file, weights_dir)
+from avgas.errors import CheckpointError as WeightsError   # every weights-file problem is a CheckpointError
+from avgas.synth.parts import PARTS, WORLD_JSON, load_part, load_synth_world, part_file, weights_dir
+from avgas.cli import main
 
 @pytest.fixture(scope='module')
 def quick_world(tmp_path_factory):
     d = tmp_path_factory.mktemp('synth')
-    assert main_pretrain_synth(['--quick', '--out', str(d), '--no-progress']) == 0
+    assert main(['pretrain-synth', '--quick', '--out', str(d), '--no-progress']) == 0
     return d
 
 def test_quick_pretrain_writes_every_file(quick_world):
@@ -19,7 +20,7 @@ def test_quick_pretrain_writes_every_file(quick_world):
     assert set(meta['parts']) == set(PARTS) and 'generator_fidelity' in meta['metrics']
     w = load_synth_world(quick_world)
     assert w.generator.dim_z == meta['config']['dim_z']
-    assert w.detector.probs(torch.rand(2, 3, 64, 64)).shape == (2, 26)
+    assert w.parts['detector'].probs(torch.rand(2, 3, 64, 64)).shape == (2, 26)
 
 def _copy(src, tmp_path):
     d = tmp_path/'w'; shutil.copytree(src, d); return d

@@ -13,7 +13,8 @@ from safetensors.torch import save_file, load_file
 from avgas.core import AudioConfig, MixConfig, SeparatorConfig, TrainConfig, seed_everything
 from avgas.mixing import ListPairs, MixtureDataset, SinglePair
 from avgas.separator import Separator
-from avgas.train import RandomAudioEncoder, RandomImageEncoder, SeparatorTask, Trainer
+from avgas.testing import RandomAudioEncoder, RandomImageEncoder
+from avgas.train import SeparatorTask, Trainer
 
 N_SAMPLES = 4000
 COMBOS = [('dog barking', 'hail'), ('cat meowing', 'sea waves'), ('dog barking', 'sea waves'), ('cat meowing', 'hail')]
@@ -44,7 +45,7 @@ def worker(rank: int, world: int, port: int, out: str):
     val = MixtureDataset(toy_pairs(1), COMBOS, MixConfig(items_per_combination=2, seed=1))
     task = SeparatorTask(cfg, AudioConfig(seconds=N_SAMPLES / 16000), RandomAudioEncoder(8), RandomImageEncoder(8))
     tr = Trainer(model, task, train, val, cfg, out_dir=Path(out) / 'run', progress=False)
-    assert tr.dist.world == world and tr.dist.rank == rank and tr.local_batch == 4
+    assert tr.dist.size == world and tr.dist.rank == rank and tr.local_batch == 4
     tr.fit()
     final = {k: v.detach().cpu().contiguous() for k, v in tr.model.module.state_dict().items()}
     changed = sum(not torch.equal(final[k], init[k]) for k in final)

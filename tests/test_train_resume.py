@@ -10,15 +10,15 @@ from avgas.core import ExperimentConfig, SeparatorConfig
 ENV = os.environ | {'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
 
 def train_cmd(cfg, world, out, *extra):
-    code = 'import sys, torch; torch.set_num_threads(1); from avgas.train import main_train; sys.exit(main_train(sys.argv[1:]))'
-    return [sys.executable, '-c', code, '--config', str(cfg), '--weights', str(world), '--out', str(out),
-            '--pairs-per-class', '2', '--no-progress', *extra]
+    code = 'import sys, torch; torch.set_num_threads(1); from avgas.cli import main; sys.exit(main(["train"] + sys.argv[1:]))'
+    return [sys.executable, '-c', code, '--config', str(cfg), '--checkpoints', str(world), '--out', str(out),
+            '--pairs_per_class', '2', '--no-progress', *extra]
 
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
     d = tmp_path_factory.mktemp('resume')
-    r = subprocess.run([sys.executable, '-c', 'import sys; from avgas.synth import main_pretrain_synth; '
-                        'sys.exit(main_pretrain_synth(sys.argv[1:]))', '--quick', '--out', str(d / 'world'), '--no-progress'],
+    r = subprocess.run([sys.executable, '-c', 'import sys; from avgas.cli import main; '
+                        'sys.exit(main(["pretrain-synth"] + sys.argv[1:]))', '--quick', '--out', str(d / 'world'), '--no-progress'],
                        capture_output=True, text=True, env=ENV, timeout=300)
     assert r.returncode == 0, r.stderr
     e = ExperimentConfig()
