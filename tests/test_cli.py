@@ -49,6 +49,9 @@ def test_every_command_has_help():
     from avgas.cli import available_commands
     cmds = available_commands()
     assert {'demo', 'pretrain-synth', 'train', 'generate', 'evaluate', 'prepare-vggsound', 'info'} <= set(cmds)
+    dotted = {'demo': '--experiment.train.epochs', 'pretrain-synth': '--world.seed', 'train': '--train.epochs',
+              'generate': '--generate.lam', 'evaluate': '--evaluate.per_combination', 'prepare-vggsound': '--min-seconds'}
     for c in cmds:
         r = avgas_cli(c, '--help')
         assert r.returncode == 0 and f'avgas {c}' in r.stdout, (c, r.stderr[-500:])
+        if c in dotted: assert dotted[c] in r.stdout, (c, r.stdout[-800:])   # options generated from the config dataclass
