@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = []
 
-# %% ../../nbs/16_synth.ipynb #1faf00c1
+# %% ../../nbs/16_synth.ipynb #0a0525fa
 from .world import WorldConfig, SynthPairs, render_audio, render_image, render_scene
 from .pretrain import PretrainConfig, GATES, measure_gates, gate_report
 from .parts import (PARTS, WORLD_JSON, SynthWorld, load_synth_world, load_part, read_world_meta, weights_dir,
