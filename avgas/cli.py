@@ -95,7 +95,7 @@ def _add_options(p: argparse.ArgumentParser, cls):
         else:
             conv = next((t for t in (int, float) if tp in (t, t | None)), str)
             p.add_argument(flag, dest=f.name, type=conv, default=default, required=bool(meta.get('required')),
-                           help=doc + ('' if meta.get('required') else ''))
+                           help=doc)
 
 def load_config(cls, path: str|Path):
     "A config dataclass from a YAML/JSON file, with errors that name the file."
