@@ -148,7 +148,7 @@ def cmd_demo(dc, o: DemoOptions) -> int:
     print(f"avgas demo: {'quick ' if o.quick else ''}run on the {dc.experiment.world} world -> {out.resolve()}", flush=True)
     run_demo(out, dc, progress=o.progress)
     print(f'done in {time.perf_counter() - t0:.0f} s')
-    print((out/'table1_generation.md').read_text())
+    print((out/'table1_mixed.md').read_text())
     print(f'report: {(out/"index.html").resolve()}')
     return 0
 
@@ -238,7 +238,7 @@ class EvaluateOptions:
 
 # %% ../nbs/25_cli.ipynb #6ec28f87
 def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
-    "`avgas evaluate`: a folder of generated images, or methods end to end on held-out mixtures (Tables 1–2)."
+    "`avgas evaluate`: a folder of generated images, or methods end to end on held-out mixtures (Tables 1–3)."
     from avgas.worlds import build_world
     from avgas.generate import AVGASMethod, Sound2SceneMethod
     from avgas.evaluate import evaluate_folder, evaluate_end_to_end
@@ -253,11 +253,11 @@ def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
         print(f'outputs: {(out/"evaluation.csv").resolve()}')
         return 0
     sep = o.separator or (None if cfg.method == 'sound2scene' else str(Path(cfg.train.out_dir)/'best.json'))
-    methods = [Sound2SceneMethod(world.audio_encoder, 'Sound2Scene (baseline)')]
+    methods = [Sound2SceneMethod(world.audio_encoder, 'Sound2Scene')]
     if sep: methods.append(AVGASMethod.from_checkpoint(sep))
     out = prepare_out(o.out or (Path(sep).parent if sep and Path(sep).suffix else sep or 'avgas-evaluate'))
     files = evaluate_end_to_end(cfg, world, methods, out)
-    print(files['table1'].read_text()); print(files['table2'].read_text())
+    for k in ('table1_mixed', 'table2_separated_foreground', 'table3_separated_background'): print(files[k].read_text())
     print(f'outputs: {out.resolve()}')
     return 0
 

@@ -23,10 +23,12 @@ from .worlds import World
 from .generate import generate, mixed_composers
 
 # %% auto #0
-__all__ = ['crs', 'recall_at_k', 'per_source_recall', 'summary_table', 'format_table', 'to_markdown', 'save_table', 'plot_metric',
-           'evaluate_images', 'per_combination', 'evaluate_method', 'composition_ceiling', 'evaluate_folder',
-           'evaluate_end_to_end', 'class_centroids', 'nearest_classes', 'slot_accuracy', 'mixture_topn_accuracy',
-           'evaluate_separation']
+__all__ = ['PAPER_RESULTS', 'TABLE_METRICS', 'crs', 'recall_at_k', 'per_source_recall', 'summary_table', 'format_table',
+           'to_markdown', 'save_table', 'plot_metric', 'prompt_scores', 'evaluate_images', 'per_combination',
+           'source_slots', 'evaluate_method', 'bootstrap_ci', 'paired_difference', 'stat_table', 'fid_from_features',
+           'inception_score_from_logits', 'row_label', 'write_paper_tables', 'image_quality', 'composition_ceiling',
+           'TrueSources', 'evaluate_folder', 'evaluate_end_to_end', 'class_centroids', 'nearest_classes',
+           'slot_accuracy', 'mixture_topn_accuracy', 'evaluate_separation']
 
 # %% ../nbs/19_evaluate.ipynb #12cb9bd4
 def crs(detected: Sequence[set[str]], expected: Sequence[Sequence[str]]) -> float:
@@ -103,21 +105,30 @@ def plot_metric(results: pd.DataFrame, metric: str, path: str|Path|None = None, 
     return fig
 
 # %% ../nbs/19_evaluate.ipynb #b425903e
+def prompt_scores(scores: torch.Tensor, classes: Sequence[str], table: ClassTable = PAPER) -> tuple[torch.Tensor, list[str]]:
+    "(B, len(classes)) class scores -> (B, P) scores of the table's distinct prompts (max over a prompt's classes), and the prompts."
+    prompts = table.unique_prompts
+    col = torch.tensor([prompts.index(table.prompt(c)) for c in classes])
+    out = torch.full((scores.shape[0], len(prompts)), float('-inf'), dtype=scores.dtype)
+    out = out.scatter_reduce(1, col.expand(scores.shape[0], -1), scores, 'amax')
+    return out, prompts
+
 def evaluate_images(images: torch.Tensor,                  # (M, 3, H, W) in [-1, 1]
                     expected: Sequence[Sequence[str]],     # classes each image should show
                     detector: Detector, ranker: Ranker|None = None,
-                    candidates: Sequence[str]|None = None, # labels the ranker chooses among (default: the table)
-                    ) -> pd.DataFrame:
-    "One row per image: every expected class detected? ranker's top-K holds them all (K = number of classes)?"
-    cand = list(candidates or PAPER.classes)
-    det = detector.detect(images, cand)
-    rows = [{'classes': tuple(e), 'n': len(e), 'all_found': set(e) <= d,
-             **{f'found_{k}': c in d for k, c in enumerate(e)}} for d, e in zip(det, expected)]
+                    table: ClassTable = PAPER) -> pd.DataFrame:
+    "One row per image: is every expected class's prompt detected? do the ranker's top-K prompts hold them all (K = their number)?"
+    classes = list(table.classes)
+    found = [{table.prompts[c] for c in d} for d in detector.detect(images, classes)]
+    want = [[table.prompt(c) for c in e] for e in expected]
+    rows = [{'classes': tuple(e), 'n': len(e), 'all_found': set(w) <= f,
+             **{f'found_{k}': p in f for k, p in enumerate(w)}} for f, e, w in zip(found, expected, want)]
     df = pd.DataFrame(rows)
     if ranker is not None:
-        sc = ranker.scores(images, cand)
-        top = sc.topk(max(len(e) for e in expected), dim=1).indices.tolist()
-        df['recall_top_n'] = [set(cand.index(c) for c in e) <= set(tk[:len(e)]) for e, tk in zip(expected, top)]
+        ps, prompts = prompt_scores(ranker.scores(images, classes), classes, table)
+        top = ps.topk(max(len(set(w)) for w in want), dim=1).indices.tolist()
+        df['recall_top_n'] = [{prompts.index(p) for p in w} <= set(tk[:len(set(w))]) for w, tk in zip(want, top)]
+        df['top_prompts'] = [[prompts[j] for j in tk[:2]] for tk in top]
     return df
 
 # %% ../nbs/19_evaluate.ipynb #20f0b94b
@@ -132,41 +143,224 @@ def per_combination(df: pd.DataFrame, **labels) -> pd.DataFrame:
     return out
 
 # %% ../nbs/19_evaluate.ipynb #065090b8
-def _best_assignment_r1(top1: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    "top1 (B, K) class per separated image, ids (B, N) true classes -> fraction of sources named first, best slot matching."
-    B, K = top1.shape; N = ids.shape[1]
-    best = torch.zeros(B)
-    for perm in itertools.permutations(range(K), min(K, N)) if K >= N else [tuple(range(K))]:
-        slots = [perm[j] if j < len(perm) else perm[0] for j in range(N)] if K >= N else [0] * N
-        hit = torch.stack([top1[:, s] == ids[:, j] for j, s in enumerate(slots)], 1).float().mean(1)
-        best = torch.maximum(best, hit)
+def _best_assignment(top1: torch.Tensor, want: torch.Tensor) -> torch.Tensor:
+    "top1 (B, K) prompt per slot, want (B, N) prompt per source -> (B, N) slot of each source, best matching."
+    B, K = top1.shape; N = want.shape[1]
+    best, best_hits = torch.zeros(B, N, dtype=torch.long), torch.full((B,), -1)
+    for perm in itertools.permutations(range(K), N):
+        slot = torch.tensor(perm).expand(B, -1)
+        hits = (top1.gather(1, slot) == want).sum(1)
+        better = hits > best_hits
+        best[better], best_hits = slot[better], torch.where(better, hits, best_hits)
     return best
+
+def source_slots(method, h: torch.Tensor, n_sources: int, roles=None, top1=None, want=None) -> tuple[torch.Tensor, str]:
+    "(B, N) slot showing each source (foreground(s) first, background last), and how the slots were matched."
+    B, K = h.shape[:2]
+    if getattr(method, 'assignment', 'fixed') == 'fixed' or K == 1: return torch.arange(n_sources).expand(B, -1) % K, 'fixed (paper)'
+    if n_sources == 2 and roles is not None:
+        bg = roles.background_score(h).argmax(1)
+        return torch.stack([1 - bg, bg], 1), 'matched by role (ours)'
+    return _best_assignment(top1, want), 'best matching of the ranker (ours, upper bound)'
 
 @torch.no_grad()
 def evaluate_method(method, G, items: Sequence[dict], detector: Detector, ranker: Ranker,
                     composers: Sequence[str] = ('blend',), roles=None, seed: int = 0, batch: int = 64,
                     keep_images: bool = False, lam: float = 0.5, truncation: float|None = None,
-                    table: ClassTable = PAPER) -> tuple[pd.DataFrame, dict]:
-    "One row per (mixture, composer) with CRS/R@2* of the mixed image and R@1 of the separated images."
-    mix = torch.stack([it['mixture'] for it in items])
-    classes = [tuple(it['classes']) for it in items]
-    ids = torch.stack([it['class_ids'] for it in items])
-    h = batched(method.embed, mix, batch)
-    cand = list(table.classes)
-    sep = generate(G, h, 'separate', seed=seed, batch_size=batch, truncation=truncation)   # (B, K, 3, S, S)
-    top1 = ranker.scores(sep.flatten(0, 1), cand).argmax(1).view(sep.shape[:2])
-    r1 = _best_assignment_r1(top1, ids) * 100
+                    table: ClassTable = PAPER,
+                    embeddings: torch.Tensor|None = None,   # (B, N, D) to judge instead of method.embed's (e.g. the true sources': the ceiling)
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    "Mixed rows (one per mixture × composer: CRS, R@2*), separated rows (one per mixture × source: CRS_1, R@1), images."
+    classes = [tuple(it['classes']) for it in items]; n_src = len(classes[0])
+    names = [' + '.join(x) for x in classes]
+    h = embeddings if embeddings is not None else batched(method.embed, torch.stack([it['mixture'] for it in items]), batch)
     ratio = [loudness_ratio_db(it) if len(it['classes']) == 2 else float('nan') for it in items]
-    frames, images = [], {'separated': sep if keep_images else None}
+    frames, images = [], {}
     for c in composers:
         ims = generate(G, h, c, seed=seed, batch_size=batch, roles=roles, lam=lam, truncation=truncation)[:, 0]
-        df = evaluate_images(ims, classes, detector, ranker, cand)
-        frames.append(pd.DataFrame({'method': method.name, 'composer': c, 'combination': [' + '.join(x) for x in classes],
+        df = evaluate_images(ims, classes, detector, ranker, table)
+        frames.append(pd.DataFrame({'method': method.name, 'composer': c, 'combination': names, 'item': range(len(items)),
                                     'CRS': df['all_found'] * 100.0, 'R@2*': df['recall_top_n'] * 100.0,
                                     'found_first': df['found_0'], 'found_second': df.get('found_1', False),
-                                    'R@1': r1.numpy(), 'loudness_db': ratio}))
+                                    'loudness_db': ratio}))
         if keep_images: images[c] = ims
-    return pd.concat(frames, ignore_index=True), images
+    sep_rows = pd.DataFrame()
+    if h.shape[1] > 1:
+        sep = generate(G, h, 'separate', seed=seed, batch_size=batch, truncation=truncation)   # (B, K, 3, S, S)
+        flat = sep.flatten(0, 1)
+        ps, prompts = prompt_scores(ranker.scores(flat, table.classes), table.classes, table)
+        top1 = ps.argmax(1).view(sep.shape[:2])
+        want = torch.tensor([[prompts.index(table.prompt(x)) for x in cl] for cl in classes])
+        slots, how = source_slots(method, h, n_src, roles, top1, want)
+        found = [{table.prompts[x] for x in d} for d in detector.detect(flat, table.classes)]
+        K = sep.shape[1]; recs = []
+        for i, cl in enumerate(classes):
+            for j, x in enumerate(cl):
+                k = int(slots[i, j])
+                recs.append({'method': method.name, 'combination': names[i], 'item': i,
+                             'source': 'background' if j == n_src - 1 else ('foreground' if n_src == 2 else f'foreground {j + 1}'),
+                             'class': x, 'slot': k + 1, 'slots': how,
+                             'CRS': 100.0 * (table.prompt(x) in found[i * K + k]), 'R@1': 100.0 * (int(top1[i, k]) == int(want[i, j]))})
+        sep_rows = pd.DataFrame(recs)
+        if keep_images: images['separated'], images['slots'] = sep, slots
+    return pd.concat(frames, ignore_index=True), sep_rows, images
+
+# %% ../nbs/19_evaluate.ipynb #e3f80faa
+import numpy as np
+
+def bootstrap_ci(x, n_boot: int = 1000, seed: int = 0, level: float = 0.95, stat=np.mean) -> tuple[float, float]:
+    "Percentile bootstrap interval of `stat(x)` over the entries of `x` (1-D) or the rows of `x` (2-D)."
+    x = np.asarray(x, dtype=float)
+    if len(x) == 0: raise InputError('bootstrap_ci: no values')
+    idx = np.random.default_rng(seed).integers(0, len(x), (n_boot, len(x)))
+    vals = np.array([stat(x[i]) for i in idx])
+    a = (1 - level) / 2
+    return float(np.quantile(vals, a)), float(np.quantile(vals, 1 - a))
+
+def paired_difference(a, b, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+    "mean(a) - mean(b) over paired values (the same images/mixtures), its bootstrap interval, and whether it excludes 0."
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.shape != b.shape: raise InputError(f'paired_difference: {a.shape} and {b.shape} values are not paired')
+    lo, hi = bootstrap_ci(a - b, n_boot, seed, level)
+    return {'diff': float((a - b).mean()), 'ci_lo': lo, 'ci_hi': hi, 'significant': bool(lo > 0 or hi < 0)}
+
+# %% ../nbs/19_evaluate.ipynb #ebca4038
+def stat_table(rows: pd.DataFrame, metrics: Sequence[str], by: Sequence[str], n_boot: int = 1000) -> pd.DataFrame:
+    "Per group of `by`: mean, std over combinations, std over seeds, 95% CI over images, for each metric."
+    need = [*by, 'seed', 'combination', *metrics]
+    missing = [c for c in need if c not in rows.columns]
+    if missing: raise InputError(f'stat_table: rows have no column(s) {missing}')
+    out = {}
+    for key, g in rows.groupby(list(by), sort=False):
+        rec = {}
+        for m in metrics:
+            pc = g.groupby(['seed', 'combination'], sort=False)[m].mean().unstack('combination')
+            per_seed = pc.mean(1)
+            lo, hi = bootstrap_ci(g[m].to_numpy(), n_boot)
+            rec |= {(m, 'mean'): per_seed.mean(), (m, 'std_combinations'): pc.std(1, ddof=0).mean(),
+                    (m, 'std_seeds'): per_seed.std(ddof=1) if len(per_seed) > 1 else float('nan'),
+                    (m, 'ci_lo'): lo, (m, 'ci_hi'): hi}
+        rec[('n', 'seeds')], rec[('n', 'images')] = g['seed'].nunique(), len(g)
+        out[key if isinstance(key, tuple) else (key,)] = rec
+    keys = list(out)
+    index = pd.MultiIndex.from_tuples(keys, names=list(by)) if len(by) > 1 else pd.Index([k[0] for k in keys], name=by[0])
+    return pd.DataFrame(list(out.values()), index=index, columns=pd.MultiIndex.from_tuples(list(out[keys[0]]))) if keys else pd.DataFrame()
+
+def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
+    "Fréchet distance between Gaussians fitted to two (N, D) feature sets."
+    from scipy import linalg
+    mu1, mu2 = real.mean(0), fake.mean(0)
+    s1, s2 = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
+    covmean = linalg.sqrtm(s1 @ s2)
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean.real))
+
+def inception_score_from_logits(logits: np.ndarray, splits: int = 10, seed: int = 0) -> tuple[float, float]:
+    "IS (mean, std over `splits` random splits) from classifier logits (N, C), as torchmetrics computes it."
+    p = torch.from_numpy(np.asarray(logits, dtype=np.float64)).softmax(1)
+    p = p[torch.from_numpy(np.random.default_rng(seed).permutation(len(p)))]
+    scores = []
+    for part in p.chunk(splits):
+        kl = part * (part.clamp_min(1e-12).log() - part.mean(0, keepdim=True).clamp_min(1e-12).log())
+        scores.append(kl.sum(1).mean().exp().item())
+    return float(np.mean(scores)), float(np.std(scores, ddof=1) if len(scores) > 1 else 0.0)
+
+# %% ../nbs/19_evaluate.ipynb #fa20265f
+PAPER_RESULTS = {   # metric: (mean, ±) as printed; CRS and R@K in %
+    'table1_mixed': {
+        'Sound2Scene': {'IS': (4.18, 0.06), 'CRS': (4, 5), 'R@2*': (2, 0)},
+        'Ours (A2A)': {'IS': (3.71, 0.03), 'CRS': (11, 12), 'R@2*': (6, 6)},
+        'Ours (A2V)': {'IS': (4.39, 0.04), 'CRS': (7, 11), 'R@2*': (2, 2)},
+        'Ours (A2A+A2V)': {'IS': (4.47, 0.05), 'CRS': (9, 11), 'R@2*': (0, 3)}},
+    'table2_separated_foreground': {
+        'Ours (A2A)': {'FID': (220.26, 31.30), 'IS': (4.48, 0.03), 'CRS': (47, 24), 'R@1': (47, 21)},
+        'Ours (A2V)': {'FID': (310.23, 32.22), 'IS': (3.52, 0.04), 'CRS': (10, 10), 'R@1': (9, 9)},
+        'Ours (A2A+A2V)': {'FID': (316.22, 33.96), 'IS': (3.66, 0.03), 'CRS': (8, 12), 'R@1': (12, 16)}},
+    'table3_separated_background': {
+        'Ours (A2A)': {'FID': (223.89, 25.51), 'IS': (3.28, 0.03), 'CRS': (57, 32), 'R@1': (37, 23)},
+        'Ours (A2V)': {'FID': (276.28, 17.58), 'IS': (3.78, 0.05), 'CRS': (46, 28), 'R@1': (31, 22)},
+        'Ours (A2A+A2V)': {'FID': (260.92, 27.85), 'IS': (3.80, 0.04), 'CRS': (49, 32), 'R@1': (43, 29)}},
+}
+TABLE_METRICS = {'table1_mixed': ['IS', 'CRS', 'R@2*'], 'table2_separated_foreground': ['FID', 'IS', 'CRS', 'R@1'],
+                 'table3_separated_background': ['FID', 'IS', 'CRS', 'R@1']}
+
+# %% ../nbs/19_evaluate.ipynb #e1a23fd1
+def _fmt(v, d=1): return '—' if v is None or pd.isna(v) else f'{v:.{d}f}'
+
+def _cells(st: pd.DataFrame, key, metrics) -> dict:
+    "Display cells of one row of a stat table: 'mean ± std' and 'seeds sd · [95% CI]'."
+    out = {}
+    for m in metrics:
+        if (m, 'mean') not in st.columns or key not in st.index or pd.isna(st.loc[key, (m, 'mean')]):
+            out[m] = out[f'{m}: sd seeds · 95% CI'] = '—'; continue
+        r = st.loc[key]; d = 2 if m == 'IS' else 1
+        pm = r[(m, 'std_combinations')]
+        out[m] = _fmt(r[(m, 'mean')], d) + ('' if pd.isna(pm) else f' ± {_fmt(pm, d)}')
+        out[f'{m}: sd seeds · 95% CI'] = f"{_fmt(r[(m, 'std_seeds')], d)} · [{_fmt(r[(m, 'ci_lo')], d)}, {_fmt(r[(m, 'ci_hi')], d)}]"
+    return out
+
+def row_label(method: str, composer: str, paper_composer: str = 'blend') -> str:
+    "Table 1's row name: the method for the paper's composer, 'method, X composer (ours)' for ours."
+    return method if composer == paper_composer else f'{method}, {composer} composer (ours)'
+
+def write_paper_tables(out: str|Path, mixed: pd.DataFrame, separated: pd.DataFrame, quality: pd.DataFrame,
+                       methods: Sequence[str], paper_composer: str = 'blend', n_boot: int = 1000) -> dict[str, Path]:
+    """Tables 1–3 as CSV + Markdown in `out`. `mixed`/`separated`: per-image rows with `seed`; `quality`: one row per
+    (table, method, seed) with FID/IS (and their bootstrap bounds); `methods`: display order, the baseline first."""
+    out = Path(out); out.mkdir(parents=True, exist_ok=True); files = {}
+    for table, metrics in TABLE_METRICS.items():
+        if table == 'table1_mixed':
+            rows = mixed.assign(row=[row_label(m, c, paper_composer) for m, c in zip(mixed['method'], mixed['composer'])])
+        else:
+            src = 'foreground' if 'foreground' in table else 'background'
+            rows = separated[separated['source'] == src].assign(row=lambda d: d['method']) if len(separated) else separated.assign(row=[])
+        seen = list(dict.fromkeys(rows['row']))   # the paper's rows in the given order first, then ours
+        order = [m for m in methods if m in seen] + [r for r in seen if r not in methods]
+        st = stat_table(rows, [m for m in metrics if m in rows.columns], ['row'], n_boot) if len(rows) else pd.DataFrame()
+        q = quality[quality['table'] == table] if len(quality) else quality
+        for m in ('FID', 'IS'):
+            if m not in metrics or not len(q): continue
+            g = q.groupby('method', sort=False)
+            qa = pd.DataFrame({(m, 'mean'): g[m].mean(), (m, 'std_combinations'): g[f'{m}_pm'].mean(),
+                               (m, 'std_seeds'): g[m].std(ddof=1), (m, 'ci_lo'): g[f'{m}_lo'].mean(), (m, 'ci_hi'): g[f'{m}_hi'].mean()})
+            qa.index.name = 'row'
+            st = qa if st.empty else st.join(qa, how='outer')
+        recs, flat = [], []
+        rows_all = list(dict.fromkeys(order + [m for m in methods if m not in order]))
+        for r in rows_all:
+            if st.empty or r not in st.index:
+                recs.append({'': r, **{k: 'infeasible' for m in metrics for k in (m, f'{m}: sd seeds · 95% CI')}}); continue
+            recs.append({'': r, **_cells(st, r, metrics)})
+            flat.append({'row': r, **{f'{a} {b}': v for (a, b), v in st.loc[r].items()}})
+        for r, vals in PAPER_RESULTS[table].items():
+            recs.append({'': f'paper, VGGSound: {r}', **{k: v for m in metrics for k, v in
+                         ((m, f'{vals[m][0]:g} ± {vals[m][1]:g}' if m in vals else '—'), (f'{m}: sd seeds · 95% CI', '—'))}})
+        if 'Sound2Scene' not in PAPER_RESULTS[table]:
+            recs.insert(len(rows_all), {'': 'paper, VGGSound: Sound2Scene', **{k: 'infeasible' for m in metrics for k in (m, f'{m}: sd seeds · 95% CI')}})
+        md = pd.DataFrame(recs).set_index('')
+        with atomic_path(out/f'{table}.md', 'table') as tmp: tmp.write_text(to_markdown(md))
+        with atomic_path(out/f'{table}.csv', 'table') as tmp: pd.DataFrame(flat).to_csv(tmp, index=False)
+        files[table] = out/f'{table}.md'
+    return files
+
+# %% ../nbs/19_evaluate.ipynb #4948be19
+@torch.no_grad()
+def image_quality(world: World, fake: torch.Tensor, real: torch.Tensor|None = None, n_boot: int = 100, seed: int = 0) -> dict:
+    "FID (against `real`, if given) and IS of `fake` (both in [-1, 1]), with 95% bootstrap intervals where possible."
+    feats, nan = world.image_features(), float('nan')
+    if 'features' not in feats:
+        from avgas.backends import fid_and_is
+        r = fid_and_is(real if real is not None else fake, fake, splits=10, **feats)
+        return {'IS': r['is_mean'], 'IS_pm': r['is_std'], 'IS_lo': nan, 'IS_hi': nan,
+                'FID': r['fid'] if real is not None else nan, 'FID_pm': nan, 'FID_lo': nan, 'FID_hi': nan}
+    lg = batched(feats['logits'], fake, 256).double().numpy()
+    is_m, is_s = inception_score_from_logits(lg, 10, seed)
+    lo, hi = bootstrap_ci(lg, n_boot, seed, stat=lambda x: inception_score_from_logits(x, 10, seed)[0])
+    rec = {'IS': is_m, 'IS_pm': is_s, 'IS_lo': lo, 'IS_hi': hi, 'FID': nan, 'FID_pm': nan, 'FID_lo': nan, 'FID_hi': nan}
+    if real is not None:
+        fr, ff = batched(feats['features'], real, 256).double().numpy(), batched(feats['features'], fake, 256).double().numpy()
+        lo, hi = bootstrap_ci(ff, n_boot, seed, stat=lambda x: fid_from_features(fr, x))
+        rec |= {'FID': fid_from_features(fr, ff), 'FID_lo': lo, 'FID_hi': hi}
+    return rec
 
 # %% ../nbs/19_evaluate.ipynb #73c9a54d
 @torch.no_grad()
@@ -184,8 +378,20 @@ def composition_ceiling(world: World, composers: Sequence[str] = ('blend',), per
     out = {}
     for name in composers:
         ims = generate(world.generator, h, name, seed=seed, batch_size=64, roles=roles)[:, 0]
-        out[name] = crs(world.detector.detect(ims, world.table.classes), [c for c, _ in picks])
+        found = [{world.table.prompts[x] for x in d} for d in world.detector.detect(ims, world.table.classes)]
+        out[name] = crs(found, [[world.table.prompt(x) for x in c] for c, _ in picks])
     return out
+
+# %% ../nbs/19_evaluate.ipynb #194fe81c
+class TrueSources:
+    "The ceiling 'method': f_V of each mixture's source images (ours; needs the items' `images`)."
+    assignment = 'fixed'
+    def __init__(self, image_encoder, name: str = 'Ceiling: true source embeddings (ours)'):
+        self.encoder, self.name = image_encoder, name
+    @torch.no_grad()
+    def embeddings(self, items: Sequence[dict], batch: int = 64) -> torch.Tensor:
+        ims = torch.stack([it['images'] for it in items])               # (B, N, 3, S, S) in [0, 1]
+        return batched(self.encoder.embed, ims.flatten(0, 1), batch).view(*ims.shape[:2], -1)
 
 # %% ../nbs/19_evaluate.ipynb #c43311f4
 def _manifest_entries(folder: Path) -> list[dict]:
@@ -214,27 +420,38 @@ def evaluate_folder(folder: str|Path, world: World, classes: Sequence[str]|None 
     ims = [load_image(folder/e['image']) for e in entries]
     sizes = sorted({tuple(i.shape) for i in ims})
     if len(sizes) > 1: raise InputError(f'image folder {folder}: the images differ in size {sizes}; judge one generator\'s images at a time')
-    df = evaluate_images(torch.stack(ims) * 2 - 1, expected, world.detector, world.ranker, world.table.classes)
+    df = evaluate_images(torch.stack(ims) * 2 - 1, expected, world.detector, world.ranker, world.table)
     return df.assign(image=[e['image'] for e in entries], composer=[e.get('composer', '') for e in entries])
 
 # %% ../nbs/19_evaluate.ipynb #cee680b5
-def evaluate_end_to_end(cfg: ExperimentConfig, world: World, methods: Sequence, out: str|Path) -> dict[str, Path]:
-    "Held-out mixtures of the config's combinations through every method and composer; Tables 1–2 as CSV and Markdown in `out`."
+def evaluate_end_to_end(cfg: ExperimentConfig, world: World, methods: Sequence, out: str|Path, n_boot: int = 1000) -> dict[str, Path]:
+    "Held-out mixtures of the config's combinations through every method (the baseline first): Tables 1–3 as CSV and Markdown in `out`."
     composers = mixed_composers(cfg.generate, world)
     test_mix = MixConfig.from_dict(cfg.mix.to_dict() | {'items_per_combination': cfg.evaluate.per_combination, 'seed': cfg.mix.seed + 2})
-    ds = MixtureDataset(world.pairs('test'), cfg.combinations, test_mix)
+    test_pairs = world.pairs('test')
+    ds = MixtureDataset(test_pairs, cfg.combinations, test_mix, table=world.table)
     items = [ds[i] for i in range(len(ds))]
     roles = world.roles() if 'layered' in composers else None
-    g = cfg.generate
-    rows = pd.concat([evaluate_method(m, world.generator, items, world.detector, world.ranker, composers, roles, g.seed,
-                                      lam=g.lam, truncation=g.truncation, table=world.table)[0] for m in methods], ignore_index=True)
-    pc = rows.groupby(['method', 'composer', 'combination'], sort=False)[['CRS', 'R@2*', 'R@1']].mean().reset_index()
+    g, s = cfg.generate, cfg.generate.seed
+    refs = [test_pairs[i] for i in range(len(test_pairs))]
+    real = {r: torch.stack([p.image for p in refs if world.table.is_background(p.label) == (r == 'background')]) * 2 - 1
+            for r in ('foreground', 'background')}
+    mixed, separated, quality = [], [], []
+    for m in methods:
+        rows, sep, ims = evaluate_method(m, world.generator, items, world.detector, world.ranker, composers, roles, s,
+                                         keep_images=True, lam=g.lam, truncation=g.truncation, table=world.table)
+        mixed.append(rows.assign(seed=s)); separated.append(sep.assign(seed=s))
+        quality += [{'table': 'table1_mixed', 'method': row_label(m.name, c), 'seed': s, **image_quality(world, ims[c], None, 100, s)} for c in composers]
+        if 'separated' in ims:
+            idx = torch.arange(len(items))
+            quality += [{'table': t, 'method': m.name, 'seed': s, **image_quality(world, ims['separated'][idx, ims['slots'][:, j]], real[r], 100, s)}
+                        for j, (t, r) in enumerate([('table2_separated_foreground', 'foreground'), ('table3_separated_background', 'background')])]
+    mixed, separated = pd.concat(mixed, ignore_index=True), pd.concat(separated, ignore_index=True)
+    files = write_paper_tables(out, mixed, separated, pd.DataFrame(quality), [m.name for m in methods], 'blend', n_boot)
     o = Path(out)
-    t1 = summary_table(pc, ['CRS', 'R@2*'], by=('method', 'composer'))
-    t2 = summary_table(pc[pc.composer == composers[0]], ['R@1'], by=('method',))
-    files = {'table1': save_table(t1, o/'table1_generation')[1], 'table2': save_table(t2, o/'table2_separation')[1]}
-    with atomic_path(o/'per_combination.csv', 'table') as tmp: pc.to_csv(tmp, index=False)
-    return files | {'per_combination': o/'per_combination.csv'}
+    for name, df in (('per_image_mixed', mixed), ('per_image_separated', separated)):
+        with atomic_path(o/f'{name}.csv', 'table') as tmp: df.to_csv(tmp, index=False)
+    return files | {'per_image_mixed': o/'per_image_mixed.csv'}
 
 # %% ../nbs/19_evaluate.ipynb #4e2891b0
 def class_centroids(embed: Callable, pairs, batch: int = 64, kind: str = 'audio') -> tuple[list[str], torch.Tensor]:

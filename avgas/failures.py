@@ -15,24 +15,29 @@ from .evaluate import evaluate_method
 from .errors import InputError
 
 # %% auto #0
-__all__ = ['loudness_sweep', 'plot_sweep', 'with_roles', 'breakdown', 'worst_combinations', 'gallery']
+__all__ = ['PEOPLE_PROMPT', 'loudness_sweep', 'plot_sweep', 'with_roles', 'breakdown', 'people_breakdown', 'worst_combinations',
+           'gallery']
 
 # %% ../nbs/20_failures.ipynb #48e62ec9
 def loudness_sweep(methods: Sequence, G, pairs, detector, ranker,
                    ratios: Sequence[float] = (-20, -10, 0, 10, 20),  # foreground relative to background, dB
                    combinations='paper', per_combination: int = 2, composers: Sequence[str] = ('blend',),
-                   roles=None, seed: int = 0, level_db: float = -6.0, progress: bool = True) -> pd.DataFrame:
+                   roles=None, seed: int = 0, level_db: float = -6.0, progress: bool = True,
+                   mode: str = 'sum',  # 'sum': the paper's equal-gain sum, foreground scaled by the ratio; 'rms': ours, sources RMS-matched first
+                   table=PAPER) -> pd.DataFrame:
     "Evaluate every method on the same mixtures remixed at each foreground/background loudness ratio."
     from tqdm.auto import tqdm
+    if mode not in ('sum', 'rms'): raise InputError(f"loudness_sweep: mode {mode!r}: expected 'sum' (the paper's mixing) or 'rms' (ours)")
     frames = []
-    for r in tqdm(list(ratios), desc='loudness sweep', disable=not progress):
-        cfg = MixConfig(normalize_rms=True, gain_db=(level_db, level_db), relative_db=(float(r), 0.0),
-                        items_per_combination=per_combination, seed=seed)
+    for r in tqdm(list(ratios), desc=f'loudness sweep ({mode})', disable=not progress):
+        cfg = (MixConfig(normalize_rms=True, gain_db=(level_db, level_db), relative_db=(float(r), 0.0),
+                         items_per_combination=per_combination, seed=seed) if mode == 'rms' else
+               MixConfig(normalize_rms=False, gain_db=(0.0, 0.0), relative_db=(float(r), 0.0), items_per_combination=per_combination, seed=seed))
         ds = MixtureDataset(pairs, combinations, cfg)
         items = [ds[i] for i in range(len(ds))]
         for m in methods:
-            rows, _ = evaluate_method(m, G, items, detector, ranker, composers, roles, seed)
-            frames.append(rows.assign(ratio_db=float(r)))
+            rows, _, _ = evaluate_method(m, G, items, detector, ranker, composers, roles, seed, table=table)
+            frames.append(rows.assign(ratio_db=float(r), mode=mode))
     return pd.concat(frames, ignore_index=True)
 
 # %% ../nbs/20_failures.ipynb #ad5bc808
@@ -43,7 +48,9 @@ def plot_sweep(sweep: pd.DataFrame, metric: str = 'CRS', path: str|Path|None = N
     d = sweep.assign(series=sweep['method'] + ' · ' + sweep['composer'])
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     sns.lineplot(data=d, x='ratio_db', y=metric, hue='series', marker='o', errorbar=None, ax=ax)
-    ax.set_xlabel('foreground / background loudness (dB)'); ax.set_ylabel(f'{metric} (%)')
+    mode = sweep['mode'].iloc[0] if 'mode' in sweep else 'rms'
+    ax.set_xlabel('foreground gain before the equal-gain sum (dB; the paper\'s mixing)' if mode == 'sum' else
+                  'foreground / background loudness, RMS-matched sources (dB; ours)'); ax.set_ylabel(f'{metric} (%)')
     ax.axvline(0, color='grey', lw=0.5); ax.legend(fontsize=7); fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=120); plt.close(fig)
     return fig
@@ -63,6 +70,17 @@ def breakdown(results: pd.DataFrame, by: str = 'foreground', metrics: Sequence[s
     d = with_roles(results, table)
     if by not in d: raise InputError(f"breakdown: unknown grouping {by!r}; use foreground, background, realistic or combination")
     return d.groupby(['method', 'composer', by], sort=False)[list(metrics)].mean().reset_index()
+
+# %% ../nbs/20_failures.ipynb #529da5de
+PEOPLE_PROMPT = 'person'
+
+def people_breakdown(results: pd.DataFrame, metrics: Sequence[str] = ('CRS',), by: Sequence[str] = ('method', 'composer'),
+                     table=PAPER) -> pd.DataFrame:
+    "Mean of each metric per method for combinations whose foreground is prompted 'person' (appendix C) vs the rest."
+    d = with_roles(results, table)
+    d = d.assign(people=['people classes' if table.prompt(f) == PEOPLE_PROMPT else 'other classes' for f in d['foreground']])
+    keys = [k for k in by if k in d]
+    return d.groupby([*keys, 'people'], sort=False)[list(metrics)].mean().unstack('people')
 
 # %% ../nbs/20_failures.ipynb #d2553023
 def worst_combinations(results: pd.DataFrame, k: int = 4, metric: str = 'CRS') -> list[str]:

@@ -17,9 +17,9 @@ from .biggan import ImageGenerator, module_device, sample_z
 from .worlds import SourceRoles, World
 
 # %% auto #0
-__all__ = ['Composer', 'COMPOSERS', 'blend_embeddings', 'slerp_embeddings', 'register_composer', 'render', 'blend', 'slerp',
-           'separate', 'generate', 'backdrop_mask', 'layered', 'Sound2SceneMethod', 'AVGASMethod', 'save_png',
-           'make_method', 'mixed_composers', 'generate_files', 'unique_stems']
+__all__ = ['Composer', 'COMPOSERS', 'blend_embeddings', 'slerp_embeddings', 'register_composer', 'render', 'blend', 'blend_unit',
+           'slerp', 'separate', 'generate', 'backdrop_mask', 'layered', 'Sound2SceneMethod', 'method_label',
+           'AVGASMethod', 'save_png', 'make_method', 'mixed_composers', 'generate_files', 'unique_stems']
 
 # %% ../nbs/18_generate.ipynb #f6fb2395
 def _weights(n: int, lam: float, weights, device) -> torch.Tensor:
@@ -40,12 +40,13 @@ def _check_h(h: torch.Tensor) -> torch.Tensor:
 def blend_embeddings(h: torch.Tensor,           # (B, N, D) per-source embeddings
                      lam: float = 0.5,          # Eq. 4's λ, the weight of source 1 (N = 2)
                      weights=None,              # N weights summing to 1 (any N); overrides lam
-                     renormalize: bool = True,  # return a unit vector (see above)
+                     unit: bool = False,        # ours: normalise the sources first and the blend after (see above)
                     ) -> torch.Tensor:
-    "The paper's Eq. 4 on unit vectors: Σ wᵢ ĥᵢ (w = (λ, 1 − λ) for two sources), as (B, D)."
-    h = F.normalize(_check_h(h), dim=-1)
+    "The paper's Eq. 4, Σ wᵢ hᵢ (w = (λ, 1 − λ) for two sources), as (B, D); with `unit`, on unit vectors, renormalised (ours)."
+    h = _check_h(h)
+    if unit: h = F.normalize(h, dim=-1)
     out = (h * _weights(h.shape[1], lam, weights, h.device)[None, :, None]).sum(1)
-    return F.normalize(out, dim=-1) if renormalize else out
+    return F.normalize(out, dim=-1) if unit else out
 
 # %% ../nbs/18_generate.ipynb #4c19abce
 def _slerp(a: torch.Tensor, b: torch.Tensor, t: float|torch.Tensor) -> torch.Tensor:
@@ -98,8 +99,13 @@ def render(G: nn.Module, cond: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/18_generate.ipynb #88a440ce
 @register_composer('blend')
 def blend(G: nn.Module, h: torch.Tensor, z: torch.Tensor, lam: float = 0.5, weights=None, **_) -> torch.Tensor:
-    "One mixed image per sample from the Eq. 4 blend of the sources: (B, 1, 3, S, S)."
+    "One mixed image per sample from the paper's Eq. 4 blend of the raw source embeddings: (B, 1, 3, S, S)."
     return render(G, blend_embeddings(h, lam, weights)[:, None], z)
+
+@register_composer('blend_unit')
+def blend_unit(G: nn.Module, h: torch.Tensor, z: torch.Tensor, lam: float = 0.5, weights=None, **_) -> torch.Tensor:
+    "Ours: the Eq. 4 weights on unit source embeddings, renormalised: (B, 1, 3, S, S)."
+    return render(G, blend_embeddings(h, lam, weights, unit=True)[:, None], z)
 
 # %% ../nbs/18_generate.ipynb #fac19587
 @register_composer('slerp')
@@ -176,10 +182,15 @@ class Sound2SceneMethod(nn.Module):
         return self.encoder.eval().embed(mixtures)[:, None]
 
 # %% ../nbs/18_generate.ipynb #2e8233ad
+def method_label(alignment: str, assignment: str = 'fixed') -> str:
+    "The row name of a trained separator in the tables: the paper's 'Ours (A2A)', and PIT marked as ours."
+    return f"Ours ({alignment.upper()}" + (', PIT slots: ours)' if assignment == 'pit' else ')')
+
 class AVGASMethod(nn.Module):
     "AV-GAS: the trained separator's N slot embeddings of a mixture, (B, N, D)."
-    def __init__(self, separator: nn.Module, audio_cfg=None, name: str = 'AV-GAS'):
-        super().__init__(); self.separator, self.audio_cfg, self.name = separator, audio_cfg, name
+    def __init__(self, separator: nn.Module, audio_cfg=None, name: str = 'AV-GAS',
+                 assignment: str = 'fixed'):   # how it was trained: 'fixed' (slot 1 = foreground, the paper) or 'pit' (ours)
+        super().__init__(); self.separator, self.audio_cfg, self.name, self.assignment = separator, audio_cfg, name, assignment
     @torch.no_grad()
     def embed(self, mixtures: torch.Tensor) -> torch.Tensor:
         return self.separator.eval().embed_waveform(mixtures, self.audio_cfg)
@@ -205,7 +216,7 @@ class AVGASMethod(nn.Module):
         acfg = AudioConfig.from_dict(exp['audio'], where=f'{where}.audio')
         tcfg = TrainConfig.from_dict(exp['train'], where=f'{where}.train')
         sep = Separator(scfg); load_checkpoint(p, sep)
-        m = cls(sep, acfg, name or f'AV-GAS {tcfg.alignment.upper()} ({tcfg.assignment})')
+        m = cls(sep, acfg, name or method_label(tcfg.alignment, tcfg.assignment), tcfg.assignment)
         return m
 
 # %% ../nbs/18_generate.ipynb #8d0508b1
@@ -219,7 +230,7 @@ def save_png(images: torch.Tensor, path: str|Path):
 # %% ../nbs/18_generate.ipynb #e14bf263
 def make_method(cfg: ExperimentConfig, world: World, separator: str|Path|None = None) -> nn.Module:
     "The method a config names: Sound2Scene's single embedding, or an AV-GAS separator (given, else the world's default)."
-    if cfg.method == 'sound2scene': return Sound2SceneMethod(world.audio_encoder, 'Sound2Scene (baseline)')
+    if cfg.method == 'sound2scene': return Sound2SceneMethod(world.audio_encoder, 'Sound2Scene')
     if cfg.method != 'avgas': raise ConfigError(f"method {cfg.method!r}: unknown; expected 'avgas' or 'sound2scene'")
     ck = Path(separator) if separator else world.default_separator()
     if ck is None: raise ConfigError(f'the {world.name} world ships no separator: train one with `avgas train --config FILE` '

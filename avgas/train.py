@@ -26,9 +26,9 @@ from .losses import separation_loss, alignment_keys, ASSIGNMENTS
 from .worlds import World, build_world
 
 # %% auto #0
-__all__ = ['TargetCache', 'DistInfo', 'setup_distributed', 'gather_batch', 'average_buffers', 'Task', 'SeparatorTask',
-           'cpu_has_native_bf16', 'amp_dtype_for', 'Trainer', 'experiment_combinations', 'validation_mix',
-           'build_experiment', 'encoder_dim', 'train_experiment']
+__all__ = ['SELECTIONS', 'TargetCache', 'DistInfo', 'setup_distributed', 'gather_batch', 'average_buffers', 'Task',
+           'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'is_new_best', 'Trainer', 'experiment_combinations',
+           'validation_mix', 'build_experiment', 'encoder_dim', 'train_experiment']
 
 # %% ../nbs/17_train.ipynb #58fcb952
 class TargetCache:
@@ -203,6 +203,15 @@ def amp_dtype_for(device: torch.device) -> torch.dtype|None:
     return None
 
 # %% ../nbs/17_train.ipynb #1033077a
+SELECTIONS = ('paper', 'lowest_val')
+
+def is_new_best(selection: str, val: float, best_val: float, train_loss: float, prev_train_loss: float) -> bool:
+    "Does this epoch become the selected one? (the paper's rule, or the plain lowest validation loss)"
+    if selection not in SELECTIONS: raise ConfigError(f"train.selection {selection!r}: unknown; expected one of {list(SELECTIONS)}")
+    if math.isnan(val) or not val < best_val: return False
+    return selection == 'lowest_val' or train_loss < prev_train_loss
+
+# %% ../nbs/17_train.ipynb #c8866829
 class Trainer:
     "One training loop for every stage: a model, a task, datasets and a `TrainConfig`."
     def __init__(self, model: nn.Module, task: Task, train_ds: Dataset, val_ds: Dataset|None,
@@ -214,6 +223,7 @@ class Trainer:
                  keep_cpu_memory: bool = True,    # on CPU, `keep_freed_memory_in_heap()` (process-wide; see below)
                  deterministic: bool = False):
         self.cfg, self.task, self.train_ds, self.val_ds = cfg, task, train_ds, val_ds
+        if cfg.selection not in SELECTIONS: raise ConfigError(f"train.selection {cfg.selection!r}: unknown; expected one of {list(SELECTIONS)}")
         self.out_dir = Path(out_dir or cfg.out_dir)
         self.meta, self.num_workers, self.keep_every_epoch = meta or {}, num_workers, keep_every_epoch
         if deterministic: seed_everything(cfg.seed, deterministic=True)
@@ -328,7 +338,8 @@ class Trainer:
             # DDP keeps parameters equal; BatchNorm statistics drift apart per rank during the epoch
             average_buffers(self.model, self.dist)
             val = self.validate()
-            improved = not math.isnan(val) and val < self.best_val
+            prev = float(self.rows[-1]['train_loss']) if self.rows else math.inf
+            improved = is_new_best(self.cfg.selection, val, self.best_val, tot / max(n, 1), prev)
             if improved: self.best_val, self.best_epoch = val, self.epoch
             row = {'epoch': self.epoch, 'train_loss': round(tot / max(n, 1), 6), 'val_loss': round(val, 6),
                    'seconds': round(secs, 3), 'samples_per_s': round(n * self.cfg.batch_size / secs, 2),
@@ -395,7 +406,7 @@ def train_experiment(cfg: ExperimentConfig, world: World, out_dir: str|Path|None
         val = InMemoryDataset(val, num_workers, 'building validation mixtures', progress)
     seed_everything(cfg.train.seed)
     model = Separator(cfg.separator)
-    init = world.init_separator(model) if not resume else None
+    init = world.init_separator(model, cfg.separator.init) if not resume else None
     task = SeparatorTask(cfg.train, cfg.audio, fa, fv, cache_dir=out/'target_cache')
     tr = Trainer(model, task, train, val, cfg.train, out_dir=out, meta={'experiment': cfg.to_dict(), 'init': init},
                  num_workers=num_workers, progress=progress)

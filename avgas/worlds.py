@@ -20,7 +20,7 @@ from .biggan import load_icgan
 from .backends import ClipModel, ClipRanker, UltralyticsDetector, YoloWorldDetector
 
 # %% auto #0
-__all__ = ['SPLITS', 'WORLDS', 'World', 'SourceRoles', 'RealWorld', 'build_world', 'smoke_config']
+__all__ = ['SPLITS', 'IMAGENET_RESNET18', 'WORLDS', 'World', 'SourceRoles', 'RealWorld', 'build_world', 'smoke_config']
 
 # %% ../nbs/11_worlds.ipynb #997d244b
 SPLITS = ('train', 'val', 'test')
@@ -55,8 +55,9 @@ class World:
     def default_separator(self) -> Path|None:
         "A separator checkpoint to use when none is given; None if the world ships none."
         return None
-    def init_separator(self, model: nn.Module) -> str|None:
-        "Initialise a new separator's weights the way this world's recipe does; returns what was loaded."
+    def init_separator(self, model: nn.Module, how: str = 'scratch') -> str|None:
+        "Initialise a new separator as `separator.init` says ('scratch' here); returns what was loaded."
+        if how != 'scratch': raise ConfigError(f"separator.init {how!r}: the {self.name} world has no such weights; use 'scratch'")
         return None
     def check_split(self, split: str) -> str:
         if split not in SPLITS: raise ConfigError(f"split {split!r}: unknown; expected one of {list(SPLITS)}")
@@ -91,10 +92,14 @@ class SourceRoles:
         return s[..., self.is_bg].amax(-1) - s[..., ~self.is_bg].amax(-1)
 
 # %% ../nbs/11_worlds.ipynb #75dd0316
+IMAGENET_RESNET18 = 'resnet18-f37072fd.pth'   # torchvision's published file name
+
 class RealWorld(World):
     "VGGSound in Sound2Scene's layout and the published checkpoints (Sound2Scene, SwAV, IC-GAN, YOLO-World, CLIP, Inception)."
     name = 'vggsound'
-    split_dirs = {'train': ('train', 'training'), 'val': ('val', 'validation', 'test'), 'test': ('test', 'val', 'validation')}
+    # the paper's protocol: validation is carved from the training split; the test split is held out for the tables
+    split_dirs = {'train': ('train', 'training'), 'val': ('train', 'training'), 'test': ('test',)}
+    val_fraction = 0.1   # share of each class's training clips held out for validation (by a hash of the clip name)
 
     def __init__(self, cfg: ExperimentConfig):
         self.cfg, self.audio = cfg, cfg.audio
@@ -116,8 +121,23 @@ class RealWorld(World):
         d = self.split_dir(split)
         pairs = VGGSoundPairs(d, labels=d/'labels.csv' if (d/'labels.csv').exists() else None,
                               sample_rate=self.audio.sample_rate, seconds=self.audio.seconds, image_size=256)
+        if split in ('train', 'val'): pairs = self._carve(pairs, split)
         cap = n_per_class or (self.cfg.pairs_per_class if split == 'train' else 0)
         return pairs.subset(cap) if cap else pairs
+
+    def _carve(self, pairs, split: str):
+        "Training or validation side of the training folder: per class, the clips whose name hashes lowest (at least one of two or more)."
+        import copy, zlib
+        by_class = {}
+        for n, l in zip(pairs.names, pairs.labels): by_class.setdefault(l, []).append(n)
+        val = set()
+        for names in by_class.values():
+            if len(names) < 2: continue
+            ranked = sorted(names, key=lambda n: zlib.crc32(n.encode()))
+            val.update(ranked[:max(1, int(round(self.val_fraction * len(names))))])
+        keep = [(n, l) for n, l in zip(pairs.names, pairs.labels) if (n in val) == (split == 'val')]
+        out = copy.copy(pairs); out.names, out.labels = [n for n, _ in keep], [l for _, l in keep]
+        return out
 
     def _file(self, name: str, what: str) -> Path: return find_checkpoint(name, self.checkpoints, what)
 
@@ -147,9 +167,20 @@ class RealWorld(World):
     def image_features(self) -> dict:
         if self.cfg.evaluate.features != 'inception': raise ConfigError(f"evaluate.features {self.cfg.evaluate.features!r}: the real world uses 'inception'")
         return {'inception_weights': self._file(self.cfg.evaluate.inception_weights, 'Inception-v3 weights of FID/IS')}
-    def init_separator(self, model: nn.Module) -> str:
-        load_backbone(model, self._file('sound2scene.pth', 'Sound2Scene checkpoint'))
-        return "Sound2Scene's audio net (sound2scene.pth)"
+    def init_separator(self, model: nn.Module, how: str = 'sound2scene') -> str|None:
+        "separator.init: 'sound2scene' (its audio net, ours), 'imagenet' (torchvision's ResNet-18, conv1 summed to one channel) or 'scratch'."
+        if how == 'scratch': return None
+        if how == 'sound2scene':
+            load_backbone(model, self._file('sound2scene.pth', 'Sound2Scene checkpoint'))
+            return "Sound2Scene's audio net (sound2scene.pth)"
+        if how == 'imagenet':
+            from avgas.checkpoints import read_state_dict
+            f = self._file(IMAGENET_RESNET18, "torchvision's ImageNet ResNet-18 weights")
+            sd = {k: v for k, v in read_state_dict(f, 'ImageNet ResNet-18').items() if not k.startswith('fc.')}
+            sd['conv1.weight'] = sd['conv1.weight'].sum(1, keepdim=True)   # RGB filters -> one spectrogram channel
+            load_backbone(model, {f'audnet.{k}': v for k, v in sd.items()}, init_head_from_fc=False)
+            return f'ImageNet ResNet-18 ({IMAGENET_RESNET18})'
+        raise ConfigError(f"separator.init {how!r}: unknown; expected 'sound2scene', 'imagenet' or 'scratch'")
 
 # %% ../nbs/11_worlds.ipynb #45ec0f2c
 WORLDS = {'synth': 'the synthetic world shipped with the package (avgas.synth)',

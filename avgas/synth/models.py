@@ -79,6 +79,7 @@ class Generator(nn.Module):
         self.to_rgb = nn.Sequential(nn.Conv2d(widths[-1], widths[-1], 3, 1, 1), nn.ReLU(),
                                     nn.Conv2d(widths[-1], 12, 3, 1, 1), nn.PixelShuffle(2))
     def forward(self, z, h):
+        h = F.normalize(h, dim=-1)   # as IC-GAN's generator: h is a direction, so a raw Eq. 4 blend is well-defined
         c = torch.cat([z, h], -1)
         x = self.fc(c).view(len(c), -1, 4, 4)
         for conv, norm in zip(self.convs, self.norms):

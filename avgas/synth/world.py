@@ -60,34 +60,34 @@ class TextureRecipe:
     crackle_level: float = 0.5          # crackle loudness relative to the noise bed
 
 AUDIO_RECIPES: dict[str, ToneRecipe|TextureRecipe] = {
-    # backgrounds
-    'hail': TextureRecipe((800, 7000), tilt=-1, crackle=60, crackle_kind='click', crackle_level=0.8),
-    'people crowd': TextureRecipe((200, 3500), tilt=-4, am=(4.0, 0.5), crackle=6, crackle_kind='bubble', crackle_level=0.3),
-    'sea waves': TextureRecipe((100, 4000), tilt=-3, am=(0.25, 0.9)),
-    'volcano explosion': TextureRecipe((30, 700), tilt=-6, am=(0.6, 0.5), crackle=12, crackle_kind='boom', crackle_level=0.9),
-    'waterfall burbling': TextureRecipe((300, 6000), tilt=-2, crackle=25, crackle_kind='bubble', crackle_level=0.25),
-    'underwater bubbling': TextureRecipe((100, 1500), tilt=-5, am=(1.5, 0.3), crackle=12, crackle_kind='bubble', crackle_level=0.9),
-    # foregrounds
-    'dog barking': ToneRecipe((300, 600), 6, 0.6, rate=2.5, length=(0.08, 0.2), chirp=-0.3, noise=0.3),
-    'car passing by': ToneRecipe((80, 160), 8, 0.8, rate=0.5, length=(1.0, 1.8), chirp=-0.5, noise=0.5),
-    'cattle mooing': ToneRecipe((100, 220), 8, 0.7, rate=0.6, length=(0.8, 1.4), chirp=0.2, vibrato=(5, 0.3), noise=0.1),
-    'church bell ringing': ToneRecipe((400, 900), decay=0.6, rate=1.0, length=(0.6, 1.2), envelope='pluck', partials=(1, 2.0, 2.4, 3.0, 4.2)),
-    'horse clip-clop': ToneRecipe((800, 1500), 2, 0.5, rate=5, length=(0.02, 0.05), noise=0.6, envelope='pluck'),
-    'playing drum kit': ToneRecipe((60, 150), 2, 0.5, rate=4, length=(0.05, 0.15), chirp=-1.0, noise=0.7, envelope='pluck'),
-    'motorboat, speedboat acceleration': ToneRecipe((60, 120), 12, 0.85, rate=0.5, length=(1.2, 2.0), chirp=0.4, noise=0.3, envelope='flat', tremolo=(15, 0.5)),
-    'duck quacking': ToneRecipe((250, 500), 10, 0.85, rate=3, length=(0.1, 0.25), chirp=-0.2, noise=0.2),
-    'airplane flyby': ToneRecipe((150, 400), 6, 0.7, rate=0.5, length=(1.5, 2.0), chirp=-0.6, noise=0.6),
-    'helicopter': ToneRecipe((80, 140), 6, 0.7, rate=0.5, length=(1.5, 2.0), noise=0.5, envelope='flat', tremolo=(16, 0.9)),
-    'lions roaring': ToneRecipe((90, 200), 10, 0.8, rate=0.6, length=(0.8, 1.5), chirp=-0.5, vibrato=(8, 0.5), noise=0.4),
-    'fire truck siren': ToneRecipe((600, 1000), 3, 0.5, rate=0.5, length=(1.8, 2.0), vibrato=(1.0, 4.0), envelope='flat'),
-    'bird chirping, tweeting': ToneRecipe((2000, 4000), 1, 0.5, rate=6, length=(0.04, 0.12), chirp=1.0),
-    'sheep bleating': ToneRecipe((300, 500), 8, 0.75, rate=1.0, length=(0.4, 0.8), vibrato=(7, 1.0), noise=0.1),
-    'cat meowing': ToneRecipe((400, 800), 5, 0.6, rate=1.0, length=(0.4, 0.8), chirp=0.4, noise=0.05),
-    'train horning': ToneRecipe((250, 400), 8, 0.75, rate=0.5, length=(1.0, 1.8), noise=0.1, envelope='flat', voices=(1.0, 1.26)),
-    'playing acoustic guitar': ToneRecipe((150, 500), 8, 0.6, rate=3, length=(0.3, 0.6), envelope='pluck'),
-    'chicken crowing': ToneRecipe((500, 900), 6, 0.7, rate=0.6, length=(0.8, 1.2), chirp=0.5, vibrato=(6, 0.3)),
-    'pig oinking': ToneRecipe((150, 300), 10, 0.8, rate=2, length=(0.1, 0.25), chirp=-0.1, noise=0.4),
-    'skateboarding': ToneRecipe((100, 300), 3, 0.5, rate=1.0, length=(1.0, 2.0), noise=0.8, envelope='flat', tremolo=(8, 0.4)),
+    # backgrounds: stationary textures
+    'hail': TextureRecipe((800, 7000), tilt=-1, crackle=60, crackle_kind='click', crackle_level=0.8),        # a hiss of ice clicks
+    'sea waves': TextureRecipe((100, 4000), tilt=-3, am=(0.25, 0.9)),                                          # slow surf swells
+    'stream burbling': TextureRecipe((500, 4000), tilt=-3, am=(2.0, 0.2), crackle=50, crackle_kind='bubble', crackle_level=0.7),  # a band of noise full of small bubbles
+    'volcano explosion': TextureRecipe((30, 700), tilt=-6, am=(0.6, 0.5), crackle=12, crackle_kind='boom', crackle_level=0.9),    # low rumble with booms
+    'waterfall burbling': TextureRecipe((200, 8000), tilt=-1, am=(0.1, 0.15)),                                # a steady broadband roar
+    'underwater bubbling': TextureRecipe((100, 1500), tilt=-5, am=(1.5, 0.3), crackle=12, crackle_kind='bubble', crackle_level=0.9),  # muffled, large bubbles
+    # foregrounds: events
+    'church bell ringing': ToneRecipe((400, 900), decay=0.6, rate=1.0, length=(0.6, 1.2), envelope='pluck', partials=(1, 2.0, 2.4, 3.0, 4.2)),  # inharmonic strikes
+    'dog barking': ToneRecipe((300, 600), 6, 0.6, rate=2.5, length=(0.08, 0.2), chirp=-0.3, noise=0.3),    # short falling barks
+    'train horning': ToneRecipe((250, 400), 8, 0.75, rate=0.5, length=(1.0, 1.8), noise=0.1, envelope='flat', voices=(1.0, 1.26)),  # a sustained two-note chord
+    'ice cream truck, ice cream van': ToneRecipe((600, 1200), rate=4, length=(0.15, 0.25), envelope='flat', partials=(1, 3, 5), decay=0.4),  # a music-box jingle, note by note
+    'people cheering': ToneRecipe((250, 500), 6, 0.7, rate=0.8, length=(1.0, 1.8), vibrato=(6, 1.5), noise=0.7, envelope='flat', voices=(1.0, 1.12, 1.33, 1.5), tremolo=(7, 0.4)),  # noisy yells
+    'playing harp': ToneRecipe((200, 800), 6, 0.5, rate=5, length=(0.3, 0.6), envelope='pluck'),             # plucked arpeggio
+    'baltimore oriole calling': ToneRecipe((1500, 2500), 2, 0.2, rate=3, length=(0.1, 0.25), chirp=0.5),    # fluty rising whistles
+    'railroad car, train wagon': ToneRecipe((300, 800), 2, 0.5, rate=4, length=(0.03, 0.06), noise=0.8, envelope='pluck'),  # rhythmic wheel clacks
+    'snake hissing': ToneRecipe((3000, 5000), 1, 0.5, rate=0.7, length=(0.8, 1.5), noise=0.95),            # long high hiss
+    'ambulance siren': ToneRecipe((900, 1400), 4, 0.5, rate=0.5, length=(1.8, 2.0), vibrato=(4.0, 2.0), envelope='flat'),  # a fast yelp
+    'sheep bleating': ToneRecipe((300, 500), 8, 0.75, rate=1.0, length=(0.4, 0.8), vibrato=(7, 1.0), noise=0.1),  # quavering bleats
+    'wood thrush calling': ToneRecipe((2000, 4000), 2, 0.3, rate=2, length=(0.2, 0.4), chirp=-0.3, vibrato=(30, 1.5)),  # trilled phrases
+    'gibbon howling': ToneRecipe((500, 900), 3, 0.4, rate=1.5, length=(0.3, 0.6), chirp=1.2),             # rising whoops
+    'people crowd': ToneRecipe((120, 260), 8, 0.7, rate=6, length=(0.1, 0.3), vibrato=(5, 1.0), noise=0.4, voices=(1.0, 1.19, 1.41, 0.84)),  # babble of many voices
+    'singing choir': ToneRecipe((200, 350), 8, 0.7, rate=0.5, length=(1.2, 2.0), vibrato=(5, 0.3), voices=(1.0, 1.26, 1.5, 2.0)),  # sustained harmonic chord
+    'airplane flyby': ToneRecipe((150, 400), 6, 0.7, rate=0.5, length=(1.5, 2.0), chirp=-0.6, noise=0.6),  # a falling drone
+    'fire truck siren': ToneRecipe((600, 1000), 3, 0.5, rate=0.5, length=(1.8, 2.0), vibrato=(1.0, 4.0), envelope='flat'),  # a slow wail
+    'orchestra': ToneRecipe((100, 300), 10, 0.8, rate=0.5, length=(1.5, 2.0), vibrato=(5, 0.15), envelope='flat', voices=(1.0, 1.26, 1.5, 2.0, 2.52, 3.0)),  # dense harmonic texture
+    'playing drum kit': ToneRecipe((60, 150), 2, 0.5, rate=4, length=(0.05, 0.15), chirp=-1.0, noise=0.7, envelope='pluck'),  # kicks and snares
+    'slot machine': ToneRecipe((1000, 2000), rate=6, length=(0.05, 0.12), envelope='pluck', partials=(1, 2.76, 5.4), decay=0.6),  # bright electronic dings
 }
 
 # %% ../../nbs/12_synth_world.ipynb #a406d483
@@ -181,19 +181,19 @@ class SpriteRecipe:
     shape: str
     colour: str
 
-SPRITE_RECIPES: dict[str, SpriteRecipe] = {
+SPRITE_RECIPES: dict[str, SpriteRecipe] = {   # ten shapes, each in two well-separated colours
     'dog barking': SpriteRecipe('circle', 'brown'), 'sheep bleating': SpriteRecipe('circle', 'white'),
-    'car passing by': SpriteRecipe('square', 'red'), 'skateboarding': SpriteRecipe('square', 'purple'),
-    'church bell ringing': SpriteRecipe('triangle', 'yellow'), 'bird chirping, tweeting': SpriteRecipe('triangle', 'cyan'),
-    'horse clip-clop': SpriteRecipe('diamond', 'brown'), 'cat meowing': SpriteRecipe('diamond', 'orange'),
-    'lions roaring': SpriteRecipe('star', 'orange'), 'playing acoustic guitar': SpriteRecipe('star', 'magenta'),
-    'airplane flyby': SpriteRecipe('cross', 'white'), 'helicopter': SpriteRecipe('cross', 'green'),
-    'playing drum kit': SpriteRecipe('ring', 'red'), 'duck quacking': SpriteRecipe('ring', 'yellow'),
+    'ice cream truck, ice cream van': SpriteRecipe('square', 'red'), 'railroad car, train wagon': SpriteRecipe('square', 'purple'),
+    'church bell ringing': SpriteRecipe('triangle', 'yellow'), 'baltimore oriole calling': SpriteRecipe('triangle', 'cyan'),
+    'wood thrush calling': SpriteRecipe('diamond', 'brown'), 'gibbon howling': SpriteRecipe('diamond', 'orange'),
+    'people cheering': SpriteRecipe('star', 'orange'), 'people crowd': SpriteRecipe('star', 'magenta'),
+    'airplane flyby': SpriteRecipe('cross', 'white'), 'ambulance siren': SpriteRecipe('cross', 'green'),
+    'playing drum kit': SpriteRecipe('ring', 'red'), 'orchestra': SpriteRecipe('ring', 'yellow'),
     'fire truck siren': SpriteRecipe('hexagon', 'pink'), 'train horning': SpriteRecipe('hexagon', 'blue'),
-    'motorboat, speedboat acceleration': SpriteRecipe('crescent', 'cyan'), 'chicken crowing': SpriteRecipe('crescent', 'purple'),
-    'cattle mooing': SpriteRecipe('ellipse', 'black'), 'pig oinking': SpriteRecipe('ellipse', 'pink'),
+    'playing harp': SpriteRecipe('crescent', 'cyan'), 'singing choir': SpriteRecipe('crescent', 'purple'),
+    'snake hissing': SpriteRecipe('ellipse', 'black'), 'slot machine': SpriteRecipe('ellipse', 'pink'),
 }
-TEXTURE_NAMES = {'hail': 'streaks', 'people crowd': 'crowd', 'sea waves': 'waves', 'volcano explosion': 'lava',
+TEXTURE_NAMES = {'hail': 'streaks', 'sea waves': 'waves', 'stream burbling': 'stream', 'volcano explosion': 'lava',
                  'waterfall burbling': 'falls', 'underwater bubbling': 'bubbles'}
 
 # %% ../../nbs/12_synth_world.ipynb #4f22898d
@@ -246,15 +246,13 @@ def _texture(name, rng, size):
         rx, ry = x[None] - px[:, None, None], y[None] - py[:, None, None]
         t = np.clip(rx * dx + ry * dy, 0, L); d = np.hypot(rx - t * dx, ry - t * dy).min(0)
         return mix(img, (0.95, 0.97, 1.0), np.clip(1.3 - d * size, 0, 1) * 0.9)
-    if name == 'crowd':     # people crowd: dense small figures in many colours under a pale wall
-        img = mix(_jitter(rng, (0.75, 0.70, 0.60)), _jitter(rng, (0.45, 0.40, 0.35)), y)
-        k = rng.integers(120, 180); px, py = rng.random(k), rng.uniform(0.3, 1.05, k)
-        order = np.argsort(py)
-        for i in order:
-            c = rng.choice([(0.9, 0.7, 0.55), (0.55, 0.38, 0.25), (0.2, 0.2, 0.25), (0.3, 0.4, 0.7), (0.7, 0.25, 0.2), (0.85, 0.85, 0.8)])
-            a = _alpha(np.hypot((x - px[i]) / 0.7, y - py[i]) - 0.035, size)
-            img = mix(img, _jitter(rng, c, 0.05), a)
-        return img
+    if name == 'stream':    # stream burbling: a blue ribbon of water winding across green grass, light ripples
+        img = mix(_jitter(rng, (0.25, 0.55, 0.20)), _jitter(rng, (0.40, 0.48, 0.18)), n)
+        centre = rng.uniform(0.35, 0.65) + rng.uniform(0.05, 0.12) * np.sin(2 * np.pi * x / rng.uniform(0.5, 1.0) + rng.uniform(0, 6.3))
+        water = np.clip((rng.uniform(0.07, 0.1) - np.abs(y - centre)) * size / 2, 0, 1)
+        ripple = 0.5 + 0.5 * np.sin(2 * np.pi * (x * rng.uniform(10, 16) + 3 * n))
+        img = mix(img, _jitter(rng, (0.20, 0.45, 0.75)), water)
+        return mix(img, (0.85, 0.93, 1.0), water * np.clip(ripple - 0.7, 0, 1) * 2)
     if name == 'waves':     # sea waves: deep blue bands with white crests
         lam, amp, mu = rng.uniform(0.12, 0.2), rng.uniform(0.02, 0.05), rng.uniform(0.3, 0.6)
         v = np.sin(2 * np.pi * (y / lam + amp / lam * np.sin(2 * np.pi * x / mu + rng.uniform(0, 6.3))) + rng.uniform(0, 6.3))
