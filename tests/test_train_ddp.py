@@ -17,13 +17,13 @@ from avgas.testing import RandomAudioEncoder, RandomImageEncoder
 from avgas.train import SeparatorTask, Trainer
 
 N_SAMPLES = 4000
-COMBOS = [('dog barking', 'hail'), ('cat meowing', 'sea waves'), ('dog barking', 'sea waves'), ('cat meowing', 'hail')]
+COMBOS = [('dog barking', 'hail'), ('sheep bleating', 'sea waves'), ('dog barking', 'sea waves'), ('sheep bleating', 'hail')]
 
 def toy_pairs(seed):
     g = torch.Generator().manual_seed(seed)
     out = []
     for k in range(4):
-        for ci, (lab, f) in enumerate([('dog barking', 440), ('cat meowing', 880), ('hail', 0), ('sea waves', 0)]):
+        for ci, (lab, f) in enumerate([('dog barking', 440), ('sheep bleating', 880), ('hail', 0), ('sea waves', 0)]):
             t = torch.arange(N_SAMPLES) / 16000
             a = 0.2 * torch.sin(2 * math.pi * f * t * (1 + 0.05 * k)) if f else 0.1 * torch.randn(N_SAMPLES, generator=g)
             out.append(SinglePair(a.float(), torch.rand(3, 16, 16, generator=g), lab, f'{lab}-{k}'))
