@@ -235,9 +235,9 @@ def stat_table(rows: pd.DataFrame, metrics: Sequence[str], by: Sequence[str], n_
         rec = {}
         for m in metrics:
             pc = g.groupby(['seed', 'combination'], sort=False)[m].mean().unstack('combination')
-            per_seed = pc.mean(1)
+            per_seed = pc.mean(axis=1)
             lo, hi = bootstrap_ci(g[m].to_numpy(), n_boot)
-            rec |= {(m, 'mean'): per_seed.mean(), (m, 'std_combinations'): pc.std(1, ddof=0).mean(),
+            rec |= {(m, 'mean'): per_seed.mean(), (m, 'std_combinations'): pc.std(axis=1, ddof=0).mean(),
                     (m, 'std_seeds'): per_seed.std(ddof=1) if len(per_seed) > 1 else float('nan'),
                     (m, 'ci_lo'): lo, (m, 'ci_hi'): hi}
         rec[('n', 'seeds')], rec[('n', 'images')] = g['seed'].nunique(), len(g)
