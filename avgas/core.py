@@ -61,7 +61,16 @@ class ConfigBase:
         if unknown: raise ConfigError(f'{where}: unknown key(s) {unknown}; known keys are {sorted(known)}')
         hints = typing.get_type_hints(cls)   # resolves string annotations in the config's own module
         kw = {k: _rebuild(hints[k], v, f'{where}.{k}') for k, v in d.items()}
-        return cls(**kw)
+        return cls(**kw).check(where)
+
+    RULES = {}   # field -> (test, what the value must be); a subclass's own RULES say which values make sense
+
+    def check(self, where: str = ''):
+        "Refuse values of the right type that make no sense (`epochs: -1`, `temperature: 0`), naming the key; returns self."
+        for k, (ok, must) in type(self).RULES.items():
+            v = getattr(self, k)
+            if v is not None and not ok(v): raise ConfigError(f'{where or type(self).__name__}.{k}: {v!r}: must be {must}')
+        return self
 
     def to_yaml(self, path: str|Path|None = None) -> str:
         "YAML text; also written to `path` when given."
@@ -95,6 +104,9 @@ class AudioConfig(ConfigBase):
     @property
     def n_samples(self) -> int: return int(round(self.sample_rate * self.seconds))
 
+AudioConfig.RULES = {'sample_rate': (lambda v: v > 0, 'a positive rate in Hz'), 'seconds': (lambda v: v > 0, 'positive'),
+                     'nperseg': (lambda v: v >= 2, 'at least 2'), 'noverlap': (lambda v: v >= 0, 'at least 0')}
+
 # %% ../nbs/01_core.ipynb #ca32f875
 @dataclass
 class MixConfig(ConfigBase):
@@ -107,6 +119,9 @@ class MixConfig(ConfigBase):
     items_per_combination: int = 100             # mixtures per class combination
     seed: int = 0
 
+MixConfig.RULES = {'n_sources': (lambda v: v >= 1, 'at least 1'), 'target_rms': (lambda v: v > 0, 'positive'),
+                   'items_per_combination': (lambda v: v >= 1, 'at least 1')}
+
 # %% ../nbs/01_core.ipynb #c294e0cc
 @dataclass
 class SeparatorConfig(ConfigBase):
@@ -115,6 +130,10 @@ class SeparatorConfig(ConfigBase):
     dim: int = 2048       # D, the frozen encoders' embedding size
     width: int = 64       # ResNet-18 stem width (64 is the standard ResNet-18)
     init: str = 'scratch' # 'sound2scene' (Sound2Scene's audio net: ours), 'imagenet' (torchvision ResNet-18) or 'scratch'; the paper says only "same backbone"
+
+SeparatorConfig.RULES = {'n_slots': (lambda v: v >= 1, 'at least 1'), 'dim': (lambda v: v >= 1, 'at least 1'),
+                         'width': (lambda v: v >= 1, 'at least 1'),
+                         'init': (lambda v: v in ('sound2scene', 'imagenet', 'scratch'), "one of 'sound2scene', 'imagenet', 'scratch'")}
 
 # %% ../nbs/01_core.ipynb #f34b2db6
 @dataclass
@@ -133,6 +152,13 @@ class TrainConfig(ConfigBase):
     out_dir: str = 'runs/separator'
     selection: str = 'paper'      # best epoch: 'paper' (lowest validation loss among epochs whose training loss still decreases) or 'lowest_val'
 
+TrainConfig.RULES = {'alignment': (lambda v: v in ('a2a', 'a2v', 'a2a+a2v'), "one of 'a2a', 'a2v', 'a2a+a2v'"),
+                     'assignment': (lambda v: v in ('fixed', 'pit'), "'fixed' or 'pit'"),
+                     'lr': (lambda v: v > 0, 'positive'), 'weight_decay': (lambda v: v >= 0, 'at least 0'),
+                     'batch_size': (lambda v: v >= 1, 'at least 1'), 'epochs': (lambda v: v >= 1, 'at least 1'),
+                     'temperature': (lambda v: v > 0, 'positive (it divides the logits)'),
+                     'selection': (lambda v: v in ('paper', 'lowest_val'), "'paper' or 'lowest_val'")}
+
 # %% ../nbs/01_core.ipynb #cd40ad97
 @dataclass
 class GenerateConfig(ConfigBase):
@@ -141,6 +167,8 @@ class GenerateConfig(ConfigBase):
     lam: float = 0.5              # Eq. 4's lambda
     truncation: float|None = None # resample |z| beyond this threshold; None: no truncation
     seed: int = 0
+
+GenerateConfig.RULES = {'lam': (lambda v: 0 <= v <= 1, 'in [0, 1]'), 'truncation': (lambda v: v > 0, 'positive, or null for none')}
 
 # %% ../nbs/01_core.ipynb #e28a987e
 @dataclass
@@ -154,6 +182,8 @@ class EvalConfig(ConfigBase):
     clip_weights: str = 'clip_vit_b32.safetensors' # CLIP ViT-B/32 state dict: YOLO-World's prompt features and the R@K ranker (real world)
     inception_weights: str = 'pt_inception-2015-12-05-6726825d.pth'  # Inception-v3 of FID/IS (real world)
     per_combination: int = 5      # held-out mixtures per combination when a separator is evaluated end to end
+
+EvalConfig.RULES = {'conf': (lambda v: 0 < v <= 1, 'in (0, 1]'), 'per_combination': (lambda v: v >= 1, 'at least 1')}
 
 # %% ../nbs/01_core.ipynb #d8d4e8b0
 @dataclass
@@ -171,6 +201,8 @@ class ExperimentConfig(ConfigBase):
     train: TrainConfig = field(default_factory=TrainConfig)
     generate: GenerateConfig = field(default_factory=GenerateConfig)
     evaluate: EvalConfig = field(default_factory=EvalConfig)
+
+
 
 # %% ../nbs/01_core.ipynb #99c1014a
 def seed_everything(seed: int = 0, deterministic: bool = False) -> torch.Generator:

@@ -22,6 +22,9 @@ def leaves(d, prefix=''):
 
 EMPTY_LIST_VALUES = {'relative_db': ['3'], 'composers': ['blend']}   # what to put in a list a file leaves empty
 
+CHOICES = {'alignment': ['a2a', 'a2v', 'a2a+a2v'], 'assignment': ['fixed', 'pit'],
+           'init': ['sound2scene', 'imagenet', 'scratch'], 'selection': ['paper', 'lowest_val']}   # fields with a closed set of values
+
 def other(v, key=''):
     "A different value of the same type, as command-line words."
     if v == []: return EMPTY_LIST_VALUES[key.split('.')[-1]]
@@ -30,6 +33,8 @@ def other(v, key=''):
     if isinstance(v, float): return [str(v + 0.5)]
     if v is None: return ['0.5']
     if isinstance(v, list): return [str(x + 1) for x in v] if v and all(isinstance(x, (int, float)) for x in v) else (v + ['extra'] if v else ['blend'])
+    choices = CHOICES.get(key.split('.')[-1])
+    if choices: return [next(c for c in choices if c != v)]
     return [v + '_changed']
 
 def get(cfg, key):
