@@ -19,7 +19,7 @@ from .separator import Separator
 from .train import Trainer, SeparatorTask
 from .worlds import World, build_world
 from .generate import AVGASMethod, Sound2SceneMethod, method_label, mixed_composers
-from .evaluate import (TrueSources, evaluate_method, image_quality, paired_difference, row_label, to_markdown,
+from .evaluate import (TrueSources, evaluate_method, image_quality, paired_difference, quality_rows, row_label, to_markdown,
                             write_paper_tables)
 from .failures import loudness_sweep, people_breakdown, plot_sweep, with_roles
 
@@ -149,16 +149,10 @@ def evaluate_all(W: World, methods_by_seed: dict, items, composers, roles, dc: D
                                              lam=e.generate.lam, truncation=e.generate.truncation, table=W.table,
                                              embeddings=h_true if m is ceiling else None)
             mixed.append(rows.assign(seed=s)); separated.append(sep.assign(seed=s))
-            for c in composers:
-                quality.append({'table': 'table1_mixed', 'method': row_label(m.name, c), 'seed': s,
-                                **image_quality(W, ims[c], None, max(20, dc.n_boot // 10), s)})
-                quality.append({'table': 'extra_fid_mixed', 'method': row_label(m.name, c), 'seed': s,
-                                **image_quality(W, ims[c], real['composites'], max(20, dc.n_boot // 10), s, inception_score=False)})
-            if 'separated' in ims:
-                rows_i = torch.arange(len(items))
-                for j, (table, ref) in enumerate([('table2_separated_foreground', real['foreground']), ('table3_separated_background', real['background'])]):
-                    quality.append({'table': table, 'method': m.name, 'seed': s,
-                                    **image_quality(W, ims['separated'][rows_i, ims['slots'][:, j]], ref, max(20, dc.n_boot // 10), s)})
+            nb = max(20, dc.n_boot // 10)
+            quality += quality_rows(W, m.name, ims, composers, real, s, nb)
+            quality += [{'table': 'extra_fid_mixed', 'method': row_label(m.name, c), 'seed': s,
+                         **image_quality(W, ims[c], real['composites'], nb, s, inception_score=False)} for c in composers]
             if s == list(methods_by_seed)[0]: kept[m.name] = ims
     return pd.concat(mixed, ignore_index=True), pd.concat(separated, ignore_index=True), pd.DataFrame(quality), kept
 
@@ -264,10 +258,9 @@ def run_demo(out: str|Path, dc: DemoConfig|None = None, progress: bool = True) -
     mixed, separated, quality, kept = evaluate_all(W, methods_by_seed, items, composers, roles, dc, real)
     if three is not None:
         items3 = [sets3['test'][i] for i in range(len(sets3['test']))]
-        m3 = [evaluate_method(m, W.generator, items3, W.detector, W.ranker, composers, roles, s, table=W.table)
-              for s, ms in three.items() for m in ms]
-        three = (pd.concat([r.assign(seed=s) for (r, _, _), s in zip(m3, [s for s in three for _ in three[s]])], ignore_index=True),
-                 pd.concat([p.assign(seed=s) for (_, p, _), s in zip(m3, [s for s in three for _ in three[s]])], ignore_index=True))
+        runs3 = [(s, evaluate_method(m, W.generator, items3, W.detector, W.ranker, composers, roles, s, table=W.table))
+                 for s, ms in three.items() for m in ms]
+        three = tuple(pd.concat([r[k].assign(seed=s) for s, r in runs3], ignore_index=True) for k in (0, 1))
     lap('evaluation')
     say(f'[4/6] loudness sweeps over {dc.sweep_ratios} dB: the paper\'s equal-gain sum, and RMS-matched (ours)')
     seed0 = methods_by_seed[dc.seeds[0]]

@@ -27,8 +27,8 @@ __all__ = ['PAPER_RESULTS', 'TABLE_METRICS', 'crs', 'recall_at_k', 'per_source_r
            'to_markdown', 'save_table', 'plot_metric', 'prompt_scores', 'evaluate_images', 'per_combination',
            'source_slots', 'evaluate_method', 'bootstrap_ci', 'paired_difference', 'stat_table', 'fid_from_features',
            'inception_score_from_logits', 'row_label', 'write_paper_tables', 'image_quality', 'composition_ceiling',
-           'TrueSources', 'evaluate_folder', 'evaluate_end_to_end', 'class_centroids', 'nearest_classes',
-           'slot_accuracy', 'mixture_topn_accuracy', 'evaluate_separation']
+           'TrueSources', 'evaluate_folder', 'quality_rows', 'evaluate_end_to_end', 'class_centroids',
+           'nearest_classes', 'slot_accuracy', 'mixture_topn_accuracy', 'evaluate_separation']
 
 # %% ../nbs/19_evaluate.ipynb #12cb9bd4
 def crs(detected: Sequence[set[str]], expected: Sequence[Sequence[str]]) -> float:
@@ -427,6 +427,17 @@ def evaluate_folder(folder: str|Path, world: World, classes: Sequence[str]|None 
     return df.assign(image=[e['image'] for e in entries], composer=[e.get('composer', '') for e in entries])
 
 # %% ../nbs/19_evaluate.ipynb #cee680b5
+def quality_rows(world: World, method: str, ims: dict, composers: Sequence[str], real: dict, seed: int, n_boot: int = 100) -> list[dict]:
+    "FID/IS rows of one method's images (`evaluate_method`'s `ims`): Table 1 per composer; Tables 2–3 against `real['foreground'/'background']`."
+    rows = [{'table': 'table1_mixed', 'method': row_label(method, c), 'seed': seed, **image_quality(world, ims[c], None, n_boot, seed)}
+            for c in composers]
+    if 'separated' in ims:
+        idx = torch.arange(len(ims['slots']))
+        rows += [{'table': t, 'method': method, 'seed': seed, **image_quality(world, ims['separated'][idx, ims['slots'][:, j]], real[r], n_boot, seed)}
+                 for j, (t, r) in enumerate([('table2_separated_foreground', 'foreground'), ('table3_separated_background', 'background')])]
+    return rows
+
+#| export
 def evaluate_end_to_end(cfg: ExperimentConfig, world: World, methods: Sequence, out: str|Path, n_boot: int = 1000) -> dict[str, Path]:
     "Held-out mixtures of the config's combinations through every method (the baseline first): Tables 1–3 as CSV and Markdown in `out`."
     composers = mixed_composers(cfg.generate, world)
@@ -444,11 +455,7 @@ def evaluate_end_to_end(cfg: ExperimentConfig, world: World, methods: Sequence, 
         rows, sep, ims = evaluate_method(m, world.generator, items, world.detector, world.ranker, composers, roles, s,
                                          keep_images=True, lam=g.lam, truncation=g.truncation, table=world.table)
         mixed.append(rows.assign(seed=s)); separated.append(sep.assign(seed=s))
-        quality += [{'table': 'table1_mixed', 'method': row_label(m.name, c), 'seed': s, **image_quality(world, ims[c], None, 100, s)} for c in composers]
-        if 'separated' in ims:
-            idx = torch.arange(len(items))
-            quality += [{'table': t, 'method': m.name, 'seed': s, **image_quality(world, ims['separated'][idx, ims['slots'][:, j]], real[r], 100, s)}
-                        for j, (t, r) in enumerate([('table2_separated_foreground', 'foreground'), ('table3_separated_background', 'background')])]
+        quality += quality_rows(world, m.name, ims, composers, real, s)
     mixed, separated = pd.concat(mixed, ignore_index=True), pd.concat(separated, ignore_index=True)
     files = write_paper_tables(out, mixed, separated, pd.DataFrame(quality), [m.name for m in methods], 'blend', n_boot)
     o = Path(out)
