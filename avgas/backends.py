@@ -4,19 +4,20 @@
 
 # %% ../nbs/09_backends.ipynb #8f0ca7b6
 from __future__ import annotations
-import importlib
+import collections, importlib, io, pickle, re, sys, zipfile
 from pathlib import Path
 from typing import Protocol, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
 from .core import PAPER, DETECTOR_PROMPTS, shared_dir, SKIP_NO_SHARED, to_unit
-from .errors import CheckpointError, InputError, MissingInputError
+from .errors import CheckpointError, ConfigError, InputError, MissingInputError
 from .checkpoints import load_strict, read_state_dict
 
 # %% auto #0
-__all__ = ['SAFE_LAYER_PACKAGES', 'to_uint8_hwc', 'Detector', 'safe_ultralytics_weights', 'UltralyticsDetector',
-           'YoloWorldDetector', 'ClipModel', 'Ranker', 'ClipRanker', 'ImageFeatures', 'fid_and_is']
+__all__ = ['SAFE_LAYER_PACKAGES', 'OPENAI_CLIP_EXTRAS', 'CLIP_ARCHS', 'to_uint8_hwc', 'Detector', 'safe_ultralytics_weights',
+           'UltralyticsDetector', 'YoloWorldDetector', 'is_torchscript_archive', 'read_torchscript_weights',
+           'ClipModel', 'Ranker', 'ClipRanker', 'ImageFeatures', 'fid_and_is']
 
 # %% ../nbs/09_backends.ipynb #fa23e3eb
 def to_uint8_hwc(images: torch.Tensor, value_range: tuple[float, float] = (-1.0, 1.0)) -> list[np.ndarray]:
@@ -125,25 +126,112 @@ class YoloWorldDetector(UltralyticsDetector):
         self.model.predictor = None   # a cached predictor would keep the old class names
 
 # %% ../nbs/09_backends.ipynb #e2a5ed0d
+class _ScriptRecord:
+    "A `__torch__` object of a TorchScript archive: only its attributes are kept; nothing of it runs."
+    qualname = ''
+    def __setstate__(self, state): self.attrs = dict(state) if isinstance(state, dict) else {}
+
+_TORCH_STORAGES = {f'{t}Storage' for t in ('Float', 'Half', 'BFloat16', 'Double', 'Long', 'Int', 'Short', 'Char', 'Byte', 'Bool')}
+
+class _TorchScriptUnpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, archive: zipfile.ZipFile, prefix: str, where: str):
+        super().__init__(io.BytesIO(data)); self.archive, self.prefix, self.where = archive, prefix, where
+    def find_class(self, module, name):
+        if (module, name) == ('torch._utils', '_rebuild_tensor_v2'): return torch._utils._rebuild_tensor_v2
+        if (module, name) == ('collections', 'OrderedDict'): return collections.OrderedDict
+        if module == 'torch' and name in _TORCH_STORAGES: return getattr(torch, name)
+        if module.split('.')[0] == '__torch__':
+            return type(name, (_ScriptRecord,), {'qualname': f'{module}.{name}'})
+        raise CheckpointError(f'{self.where}: refused: its data.pkl names {module}.{name}, which is not a tensor, a storage '
+                              'or a TorchScript module record; avgas reads TorchScript archives as data and never runs them')
+    def persistent_load(self, pid):
+        kind, storage_type, key, _location, numel = pid
+        if kind != 'storage': raise CheckpointError(f'{self.where}: unknown persistent record {kind!r}')
+        raw = self.archive.read(f'{self.prefix}/data/{key}')
+        dtype = storage_type.dtype
+        untyped = torch.UntypedStorage.from_buffer(raw, dtype=torch.uint8) if raw else torch.UntypedStorage(0)
+        return torch.storage.TypedStorage(wrap_storage=untyped, dtype=dtype, _internal=True)
+
+def _script_state_names(archive: zipfile.ZipFile, prefix: str, qualname: str) -> set[str]:
+    "The parameter and buffer names the TorchScript source declares for class `qualname`."
+    module, _, cls = qualname.rpartition('.')
+    src = archive.read(f'{prefix}/code/{module.replace(".", "/")}.py').decode()
+    body = re.search(rf'^class {re.escape(cls)}\(.*?\):\n((?:[ \t]+.*\n?)*)', src, re.M)
+    if body is None: return set()
+    names = set()
+    for field in ('__parameters__', '__buffers__'):
+        m = re.search(rf'{field} = \[(.*?)\]', body.group(1))
+        if m: names |= set(re.findall(r'"([^"]+)"', m.group(1)))
+    return names
+
+def is_torchscript_archive(path: str|Path) -> bool:
+    "Is `path` a TorchScript archive (a zip with `data.pkl` and `code/`)?"
+    if not zipfile.is_zipfile(path): return False
+    with zipfile.ZipFile(path) as z: names = z.namelist()
+    return any(n.endswith('/data.pkl') for n in names) and any('/code/' in n for n in names)
+
+def read_torchscript_weights(path: str|Path, what: str = 'TorchScript archive') -> dict[str, torch.Tensor]:
+    "Every parameter and buffer of a TorchScript archive, by dotted name, read without running any of its code."
+    p = Path(path); where = f'{what} {p}'
+    try:
+        with zipfile.ZipFile(p) as z:
+            data = next(n for n in z.namelist() if n.endswith('/data.pkl') and n.count('/') == 1)
+            prefix = data.split('/')[0]
+            order = z.read(f'{prefix}/byteorder').decode().strip() if f'{prefix}/byteorder' in z.namelist() else 'little'
+            if order != sys.byteorder: raise CheckpointError(f'{where}: written on a {order}-endian machine; this one is {sys.byteorder}-endian')
+            root = _TorchScriptUnpickler(z.read(data), z, prefix, where).load()
+            out, todo = {}, [('', root)]
+            while todo:
+                name, rec = todo.pop()
+                keep = _script_state_names(z, prefix, rec.qualname)
+                for k, v in getattr(rec, 'attrs', {}).items():
+                    if isinstance(v, _ScriptRecord): todo.append((f'{name}{k}.', v))
+                    elif torch.is_tensor(v) and k in keep: out[f'{name}{k}'] = v
+    except CheckpointError: raise
+    except (zipfile.BadZipFile, StopIteration, KeyError, pickle.UnpicklingError, EOFError, ValueError, TypeError, RuntimeError) as e:
+        raise CheckpointError(f'{where}: not a readable TorchScript archive ({type(e).__name__}: {str(e)[:160]})') from None
+    if not isinstance(root, _ScriptRecord): raise CheckpointError(f'{where}: its data.pkl holds no TorchScript module')
+    return out
+
+# %% ../nbs/09_backends.ipynb #7b24e311
+OPENAI_CLIP_EXTRAS = ('input_resolution', 'context_length', 'vocab_size')   # in ViT-B-32.pt, not weights
+CLIP_ARCHS = ('ViT-B-32-quickgelu', 'ViT-B-32')
+
 class ClipModel:
     "CLIP (open_clip architecture) loaded strictly from a weights file; encodes images and texts."
     MEAN, STD = (0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711)
-    def __init__(self, weights: str|Path|None, arch: str = 'ViT-B-32', device: str = 'cpu', _random: bool = False):
+    def __init__(self, weights: str|Path|None,
+                 arch: str = 'ViT-B-32-quickgelu',   # OpenAI's weights (the paper's CLIP) need QuickGELU
+                 device: str = 'cpu', _random: bool = False):
         import logging, open_clip
         if weights is None and not _random:
             raise InputError('ClipModel: no weights file given (use ClipModel.random_init() only in tests)')
+        if arch not in CLIP_ARCHS: raise ConfigError(f'CLIP architecture {arch!r}: expected one of {list(CLIP_ARCHS)}')
+        sd = self._read(weights, arch) if weights is not None else None
         logging.getLogger().setLevel(logging.ERROR)   # open_clip warns that it loaded no pretrained weights: we load ours below
-        self.model = open_clip.create_model(arch, pretrained=None).eval().to(device)
+        self.model = open_clip.create_model(arch, pretrained=None).eval()
         self.tokenizer, self.device = open_clip.get_tokenizer(arch), device
-        if weights is not None:
-            p = _require_file(weights, 'CLIP weights', f'Get the {arch} weights published by OpenAI or open_clip.')
-            sd = read_state_dict(p, f'CLIP {arch} weights')
-            load_strict(self.model, sd, f'CLIP {arch} ({p.name})')
-            self.name = f'clip:{arch}:{p.name}'
+        if sd is not None:
+            load_strict(self.model, sd, f'CLIP {arch} ({Path(weights).name})')
+            self.name = f'clip:{arch}:{Path(weights).name}'
         else: self.name = f'clip:{arch}:RANDOM-INIT'
+        self.model.to(device)
+
+    @staticmethod
+    def _read(weights, arch: str) -> dict:
+        p = _require_file(weights, 'CLIP weights', "Get OpenAI's ViT-B-32.pt (the TorchScript file the openai/CLIP package "
+                          "downloads) or open_clip's ViT-B-32-quickgelu 'openai' state dict.")
+        if is_torchscript_archive(p):
+            if arch != 'ViT-B-32-quickgelu':
+                raise ConfigError(f"CLIP weights {p}: OpenAI's TorchScript ViT-B-32.pt was trained with QuickGELU; "
+                                  f"architecture {arch!r} would load it without error and compute wrong features. Use 'ViT-B-32-quickgelu'.")
+            sd = {k: v for k, v in read_torchscript_weights(p, "CLIP weights (OpenAI's TorchScript ViT-B-32.pt)").items()
+                  if k not in OPENAI_CLIP_EXTRAS}
+        else: sd = read_state_dict(p, f'CLIP {arch} weights')
+        return {k: (v.float() if v.is_floating_point() else v) for k, v in sd.items()}   # OpenAI stores fp16
 
     @classmethod
-    def random_init(cls, arch: str = 'ViT-B-32'):
+    def random_init(cls, arch: str = 'ViT-B-32-quickgelu'):
         "Untrained CLIP: for wiring tests only; its name says so."
         return cls(None, arch, _random=True)
 

@@ -54,6 +54,11 @@ PUBLISHED = {
                     'it is the SwAV 800-epoch ResNet-50 release of facebookresearch/swav',
     'icgan_biggan_imagenet_res128': f'the "BigGAN" Google Drive folder of the Sound2Scene README ({SOUND2SCENE_README}); '
                                     'it is the IC-GAN release of facebookresearch/ic_gan',
+    'ViT-B-32.pt': "OpenAI's CLIP release: the ViT-B/32 URL listed in openai/CLIP's clip/clip.py (the file clip.load('ViT-B/32') downloads)",
+    'yolov8x-worldv2.pt': 'the Ultralytics assets releases (github.com/ultralytics/assets/releases, YOLOv8x-worldv2)',
+    'yolov8s-worldv2.pt': 'the Ultralytics assets releases (github.com/ultralytics/assets/releases, YOLOv8s-worldv2)',
+    'pt_inception-2015-12-05-6726825d.pth': 'the torch-fidelity releases (github.com/toshas/torch-fidelity/releases, v0.2.0): '
+                                            'the Inception-v3 that torchmetrics FID/IS would download',
 }
 
 def checkpoint_dirs() -> list[Path]:

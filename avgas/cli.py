@@ -18,8 +18,8 @@ from .checkpoints import atomic_path
 # %% auto #0
 __all__ = ['COMMAND_NAMES', 'field_docs', 'config_leaves', 'Command', 'load_config', 'apply_overrides', 'prepare_out',
            'DemoOptions', 'cmd_demo', 'PretrainOptions', 'cmd_pretrain_synth', 'TrainOptions', 'cmd_train',
-           'GenerateOptions', 'cmd_generate', 'EvaluateOptions', 'cmd_evaluate', 'PrepareOptions',
-           'cmd_prepare_vggsound', 'cmd_info', 'commands', 'available_commands', 'main']
+           'GenerateOptions', 'cmd_generate', 'EvaluateOptions', 'cmd_evaluate', 'ReproduceOptions', 'cmd_reproduce',
+           'PrepareOptions', 'cmd_prepare_vggsound', 'cmd_info', 'commands', 'available_commands', 'main']
 
 # %% ../nbs/25_cli.ipynb #c0898e22
 def field_docs(cls) -> dict[str, str]:
@@ -57,6 +57,7 @@ class Command:
     options: type|None = None               # the run options (flat flags, positional arguments)
     base: Callable|None = None              # base(opts) -> the config before the file and the overrides (default: config())
     config_required: bool = False
+    config_flag: bool = True                # offer `--config FILE` (off where the configs are positional)
 
     def parser(self) -> argparse.ArgumentParser:
         "The command's parser, generated from its dataclasses."
@@ -65,7 +66,7 @@ class Command:
         if self.options is not None: _add_options(p, self.options)
         if self.config is not None:
             g = p.add_argument_group(f'{self.config.__name__} (from --config, then these overrides)')
-            g.add_argument('--config', required=self.config_required, metavar='FILE', default=argparse.SUPPRESS,
+            if self.config_flag: g.add_argument('--config', required=self.config_required, metavar='FILE', default=argparse.SUPPRESS,
                            help=f'a {self.config.__name__} YAML/JSON file')
             defaults = self.config()
             for name, tp, doc in config_leaves(self.config):
@@ -80,6 +81,7 @@ class Command:
         if self.config is None: return None, opts
         cfg = load_config(self.config, ns['config']) if 'config' in ns else (self.base(opts) if self.base else self.config())
         overrides = {k[4:]: v for k, v in ns.items() if k.startswith('cfg:')}
+        if hasattr(opts, 'overrides'): opts.overrides = overrides   # commands that apply them to several configs
         return (apply_overrides(cfg, overrides) if overrides else cfg), opts
 
 # %% ../nbs/25_cli.ipynb #9f4c7d26
@@ -87,6 +89,7 @@ def _add_options(p: argparse.ArgumentParser, cls):
     docs, hints = field_docs(cls), typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         tp, doc, meta = hints[f.name], docs.get(f.name, ''), f.metadata
+        if meta.get('internal'): continue
         default = f.default if f.default is not dataclasses.MISSING else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
         flag = '--' + f.name.replace('_', '-')
         if meta.get('positional'): p.add_argument(f.name, nargs='+' if _is_seq(tp) else None, help=doc)
@@ -261,6 +264,28 @@ def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
     print(f'outputs: {out.resolve()}')
     return 0
 
+# %% ../nbs/25_cli.ipynb #4dd93bc0
+@dataclass
+class ReproduceOptions:
+    configs: list[str] = field(default_factory=list, metadata={'positional': True})  # experiment configs (YAML), e.g. configs/avgas_a2a.yaml configs/avgas_a2v.yaml
+    out: str = field(default='', metadata={'required': True})   # where Tables 1-3 go
+    workers: int = 0              # data-loader worker processes
+    progress: bool = True         # progress bars
+    overrides: dict = field(default_factory=dict, metadata={'internal': True})   # the dotted options, applied to every config
+
+# %% ../nbs/25_cli.ipynb #cff48a5b
+def cmd_reproduce(_, o: ReproduceOptions) -> int:
+    "`avgas reproduce`: train every configured separator (resuming), then Tables 1–3 of all of them beside Sound2Scene."
+    from avgas.reproduce import reproduce
+    if not o.configs: raise InputError('reproduce: give at least one experiment config (e.g. configs/avgas_a2a.yaml)')
+    cfgs = [load_config(ExperimentConfig, c) for c in o.configs]
+    if o.overrides: cfgs = [apply_overrides(c, o.overrides) for c in cfgs]
+    out = prepare_out(o.out)
+    files = reproduce(cfgs, out, o.configs, o.workers, o.progress, log=lambda m: print(m, flush=True))
+    for k in ('table1_mixed', 'table2_separated_foreground', 'table3_separated_background'): print(files[k].read_text())
+    print(f'outputs: {out.resolve()}')
+    return 0
+
 # %% ../nbs/25_cli.ipynb #d1da0779
 @dataclass
 class PrepareOptions:
@@ -317,10 +342,12 @@ def commands() -> dict[str, Command]:
         Command('evaluate', 'CRS, R@K of generated images, or a separator end to end (Tables 1-2)', cmd_evaluate,
                 ExperimentConfig, EvaluateOptions),
         Command('prepare-vggsound', 'VGGSound videos -> audios/*.wav + images/*.jpg', cmd_prepare_vggsound, None, PrepareOptions),
+        Command('reproduce', "the paper's experiment: train the configs' separators, then Tables 1-3 beside Sound2Scene",
+                cmd_reproduce, ExperimentConfig, ReproduceOptions, config_flag=False),
     ]}
 
 # %% ../nbs/25_cli.ipynb #fdb69b0b
-COMMAND_NAMES = ('info', 'demo', 'pretrain-synth', 'train', 'generate', 'evaluate', 'prepare-vggsound')
+COMMAND_NAMES = ('info', 'demo', 'pretrain-synth', 'train', 'generate', 'evaluate', 'prepare-vggsound', 'reproduce')
 
 def available_commands() -> dict[str, Command]:
     "The subcommands, by name."

@@ -179,11 +179,13 @@ class EvalConfig(ConfigBase):
     features: str = 'synth'       # FID/IS feature extractor: 'inception' (needs weights) or 'synth'
     conf: float = 0.25            # detector confidence threshold
     detector_weights: str = 'yolov8x-worldv2.pt'   # YOLO-World weights file (real world, in the checkpoints folder); the paper's is YOLOv8x-worldv2, smaller ones (yolov8s/m/l-worldv2.pt) are options
-    clip_weights: str = 'clip_vit_b32.safetensors' # CLIP ViT-B/32 state dict: YOLO-World's prompt features and the R@K ranker (real world)
+    clip_weights: str = 'ViT-B-32.pt' # CLIP ViT-B/32 (real world): OpenAI's TorchScript file, or a state dict; YOLO-World's prompt features and the R@K ranker
+    clip_arch: str = 'ViT-B-32-quickgelu'  # open_clip architecture; OpenAI's weights need QuickGELU
     inception_weights: str = 'pt_inception-2015-12-05-6726825d.pth'  # Inception-v3 of FID/IS (real world)
     per_combination: int = 5      # held-out mixtures per combination when a separator is evaluated end to end
 
-EvalConfig.RULES = {'conf': (lambda v: 0 < v <= 1, 'in (0, 1]'), 'per_combination': (lambda v: v >= 1, 'at least 1')}
+EvalConfig.RULES = {'conf': (lambda v: 0 < v <= 1, 'in (0, 1]'), 'per_combination': (lambda v: v >= 1, 'at least 1'),
+                    'clip_arch': (lambda v: v in ('ViT-B-32-quickgelu', 'ViT-B-32'), "'ViT-B-32-quickgelu' (OpenAI's weights) or 'ViT-B-32'")}
 
 # %% ../nbs/01_core.ipynb #d8d4e8b0
 @dataclass

@@ -152,7 +152,7 @@ class RealWorld(World):
         return load_icgan(self.checkpoints)
     @functools.cached_property
     def clip(self):
-        return ClipModel(self._file(self.cfg.evaluate.clip_weights, 'CLIP ViT-B/32 weights'))
+        return ClipModel(self._file(self.cfg.evaluate.clip_weights, 'CLIP ViT-B/32 weights'), self.cfg.evaluate.clip_arch)
     @functools.cached_property
     def detector(self):
         ev = self.cfg.evaluate
