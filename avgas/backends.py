@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_backends.ipynb #8f0ca7b6
 from __future__ import annotations
-import collections, importlib, io, pickle, re, sys, zipfile
+import collections, contextlib, importlib, io, pickle, re, sys, tempfile, zipfile
 from pathlib import Path
 from typing import Protocol, Sequence
 import numpy as np
@@ -17,7 +17,7 @@ from .checkpoints import load_strict, read_state_dict
 # %% auto #0
 __all__ = ['SAFE_LAYER_PACKAGES', 'OPENAI_CLIP_EXTRAS', 'CLIP_ARCHS', 'to_uint8_hwc', 'Detector', 'safe_ultralytics_weights',
            'UltralyticsDetector', 'YoloWorldDetector', 'is_torchscript_archive', 'read_torchscript_weights',
-           'ClipModel', 'Ranker', 'ClipRanker', 'ImageFeatures', 'fid_and_is']
+           'ClipModel', 'Ranker', 'ClipRanker', 'ImageFeatures', 'checked_inception_weights', 'fid_and_is']
 
 # %% ../nbs/09_backends.ipynb #fa23e3eb
 def to_uint8_hwc(images: torch.Tensor, value_range: tuple[float, float] = (-1.0, 1.0)) -> list[np.ndarray]:
@@ -131,7 +131,9 @@ class _ScriptRecord:
     qualname = ''
     def __setstate__(self, state): self.attrs = dict(state) if isinstance(state, dict) else {}
 
-_TORCH_STORAGES = {f'{t}Storage' for t in ('Float', 'Half', 'BFloat16', 'Double', 'Long', 'Int', 'Short', 'Char', 'Byte', 'Bool')}
+_TORCH_STORAGES = {'FloatStorage': torch.float32, 'HalfStorage': torch.float16, 'BFloat16Storage': torch.bfloat16,
+                   'DoubleStorage': torch.float64, 'LongStorage': torch.int64, 'IntStorage': torch.int32, 'ShortStorage': torch.int16,
+                   'CharStorage': torch.int8, 'ByteStorage': torch.uint8, 'BoolStorage': torch.bool}
 
 class _TorchScriptUnpickler(pickle.Unpickler):
     def __init__(self, data: bytes, archive: zipfile.ZipFile, prefix: str, where: str):
@@ -139,16 +141,16 @@ class _TorchScriptUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) == ('torch._utils', '_rebuild_tensor_v2'): return torch._utils._rebuild_tensor_v2
         if (module, name) == ('collections', 'OrderedDict'): return collections.OrderedDict
-        if module == 'torch' and name in _TORCH_STORAGES: return getattr(torch, name)
+        if module == 'torch' and name in _TORCH_STORAGES: return _TORCH_STORAGES[name]   # the storage's dtype, nothing callable
         if module.split('.')[0] == '__torch__':
             return type(name, (_ScriptRecord,), {'qualname': f'{module}.{name}'})
         raise CheckpointError(f'{self.where}: refused: its data.pkl names {module}.{name}, which is not a tensor, a storage '
                               'or a TorchScript module record; avgas reads TorchScript archives as data and never runs them')
     def persistent_load(self, pid):
-        kind, storage_type, key, _location, numel = pid
+        kind, dtype, key, _location, numel = pid
         if kind != 'storage': raise CheckpointError(f'{self.where}: unknown persistent record {kind!r}')
         raw = self.archive.read(f'{self.prefix}/data/{key}')
-        dtype = storage_type.dtype
+        if not isinstance(dtype, torch.dtype): raise CheckpointError(f'{self.where}: storage record {pid!r} names no storage type')
         untyped = torch.UntypedStorage.from_buffer(raw, dtype=torch.uint8) if raw else torch.UntypedStorage(0)
         return torch.storage.TypedStorage(wrap_storage=untyped, dtype=dtype, _internal=True)
 
@@ -276,6 +278,22 @@ class ImageFeatures(torch.nn.Module):
         return self.fn(x * 2 - 1)   # our encoders take images in [-1, 1]
 
 # %% ../nbs/09_backends.ipynb #846bcaaf
+@contextlib.contextmanager
+def checked_inception_weights(path: str|Path):
+    """A private copy of the Inception weights, made from tensors read with `weights_only=True`.
+
+    torch-fidelity (behind torchmetrics) unpickles its weights file with `weights_only=False`, which
+    would run code from a crafted file. avgas reads the user's file safely, refuses anything that is
+    not tensors, and hands torchmetrics a file it wrote itself from those tensors."""
+    p = _require_file(path, 'Inception weights', "It is torch-fidelity's pt_inception-2015-12-05-6726825d.pth, published "
+                      'with the torch-fidelity releases on GitHub (the file torchmetrics would download).')
+    sd = read_state_dict(p, 'Inception weights')
+    if not all(torch.is_tensor(v) for v in sd.values()): raise CheckpointError(f'Inception weights {p}: holds entries that are not tensors')
+    with tempfile.TemporaryDirectory(prefix='avgas-inception-') as d:
+        torch.save(dict(sd), Path(d)/p.name)
+        yield str(Path(d)/p.name)
+
+# %% ../nbs/09_backends.ipynb #dcbdc44d
 def fid_and_is(real: torch.Tensor, fake: torch.Tensor,   # (B, 3, H, W) in [-1, 1]
                features: ImageFeatures|None = None,      # FID override; None: standard Inception
                logits: ImageFeatures|None = None,        # IS override; None: standard Inception
@@ -292,12 +310,19 @@ def fid_and_is(real: torch.Tensor, fake: torch.Tensor,   # (B, 3, H, W) in [-1, 
         if inception_weights is None:
             raise InputError('FID/IS with the standard Inception needs its weights file (inception_weights=...: '
                              'pt_inception-2015-12-05-6726825d.pth of torch-fidelity); or pass feature overrides')
-        w = str(_require_file(inception_weights, 'Inception weights', 'It is published with torch-fidelity.'))
-    fid = (FrechetInceptionDistance(feature=features, normalize=False) if features is not None else
-           FrechetInceptionDistance(feature=2048, feature_extractor_weights_path=w))
+    with (checked_inception_weights(inception_weights) if features is None or logits is None else contextlib.nullcontext()) as w:
+        try:
+            fid = (FrechetInceptionDistance(feature=features, normalize=False) if features is not None else
+                   FrechetInceptionDistance(feature=2048, feature_extractor_weights_path=w))
+            if logits is None:   # torchmetrics' InceptionScore takes no weights path: give it the network, built from ours
+                from torchmetrics.image.fid import NoTrainInceptionV3
+                logits = NoTrainInceptionV3(name='inception-v3-compat', features_list=['logits_unbiased'], feature_extractor_weights_path=w)
+                logits.name = 'inception-v3 (pt_inception-2015-12-05)'
+            isc = InceptionScore(feature=logits, splits=splits)
+        except RuntimeError as e:   # torch-fidelity's strict load_state_dict: the keys or shapes are not Inception's
+            raise CheckpointError(f'Inception weights {inception_weights}: not the layout of torch-fidelity\'s '
+                                  f'pt_inception-2015-12-05 ({str(e).splitlines()[0][:300]})') from None
     fid.update(to8(real), real=True); fid.update(to8(fake), real=False)
-    isc = (InceptionScore(feature=logits, splits=splits) if logits is not None else
-           InceptionScore(feature='logits_unbiased', splits=splits, feature_extractor_weights_path=w))
     isc.update(to8(fake)); is_mean, is_std = isc.compute()
     return {'fid': float(fid.compute()), 'is_mean': float(is_mean), 'is_std': float(is_std),
             'fid_features': features.name if features is not None else 'inception-v3 (pt_inception-2015-12-05)',

@@ -16,7 +16,9 @@ from .audio import Spectrogram
 from .biggan import BigGANConfig, ICGAN_FOLDER
 
 # %% auto #0
-__all__ = ['RandomAudioEncoder', 'RandomImageEncoder', 'write_icgan_folder']
+__all__ = ['OPENAI_CLIP_EXTRAS', 'RandomAudioEncoder', 'RandomImageEncoder', 'write_icgan_folder', 'manifest_state',
+           'write_torchscript_state', 'write_openai_clip', 'write_yolo_world', 'write_inception',
+           'write_published_standins']
 
 # %% ../nbs/10_testing.ipynb #cb262e6b
 class RandomAudioEncoder(nn.Module):
@@ -47,18 +49,101 @@ class RandomImageEncoder(nn.Module):
         return self.proj(F.adaptive_avg_pool2d(F.relu(self.conv(img * 2 - 1)), (4, 4)).flatten(1))
 
 # %% ../nbs/10_testing.ipynb #22b71e96
-def write_icgan_folder(folder: str|Path, G0: nn.Module, G1: nn.Module,
+def write_icgan_folder(folder: str|Path, G0: nn.Module|dict, G1: nn.Module|dict,   # generators, or their state dicts
                        fids: tuple[float, float] = (10.0, 9.0),   # best_FID recorded with best0, best1
                        cfg: BigGANConfig|None = None,
                        write_weights: bool = True,                # False: rewrite only the state_dict_best*.pth files
+                       config: dict|None = None,                  # the published training config (a manifest's); default: ours
                       ) -> Path:
     "Write two generators in IC-GAN's published layout (G_ema_best*.pth + state_dict_best*.pth, with IC-GAN's non-tensor state); for tests."
     root = Path(folder); root.mkdir(parents=True, exist_ok=True)
-    config = {**asdict(cfg or BigGANConfig()), 'instance_cond': True, 'class_cond': False, 'G_shared': True,
-              'G_shared_feat': True, 'G_activation': nn.ReLU(inplace=False), 'D_activation': nn.ReLU(inplace=False),
-              'experiment_name': ICGAN_FOLDER, 'ema': True, 'use_ema': True, 'G_eval_mode': True}
+    relus = {'G_activation': nn.ReLU(inplace=False), 'D_activation': nn.ReLU(inplace=False)}
+    config = {**config, **relus} if config is not None else {**asdict(cfg or BigGANConfig()), 'instance_cond': True, 'class_cond': False, 'G_shared': True,
+              'G_shared_feat': True, **relus, 'experiment_name': ICGAN_FOLDER, 'ema': True, 'use_ema': True, 'G_eval_mode': True}
     for n, (Gk, fid) in enumerate(zip((G0, G1), fids)):
-        if write_weights: torch.save(Gk.state_dict(), root/f'G_ema_best{n}.pth')
+        if write_weights: torch.save(Gk if isinstance(Gk, dict) else Gk.state_dict(), root/f'G_ema_best{n}.pth')
         torch.save({'itr': 1000 * (n + 1), 'epoch': n, 'save_num': 0, 'save_best_num': n, 'best_IS': np.float64(50.0 + n),
                     'best_FID': np.float64(fid), 'es_epoch': 0, 'config': config}, root/f'state_dict_best{n}.pth')
     return root
+
+# %% ../nbs/10_testing.ipynb #3fdd0e5c
+def manifest_state(manifest: dict, seed: int = 0, std: float = 0.02, rename: tuple[str, str]|None = None,
+                   reshape: str|None = None) -> dict[str, torch.Tensor]:
+    "A random state dict with every key, shape and dtype of a published-layout manifest (optionally one key renamed or one shape grown)."
+    g, sd = torch.Generator().manual_seed(seed), {}
+    for k, spec in manifest['keys'].items():
+        shape, dtype = list(spec['shape']), getattr(torch, spec['dtype'])
+        if k == reshape: shape[0] += 1
+        t = (torch.randn(shape, generator=g) * std).to(dtype) if dtype.is_floating_point else torch.zeros(shape, dtype=dtype)
+        sd[rename[1] if rename and k == rename[0] else k] = t
+    return sd
+
+# %% ../nbs/10_testing.ipynb #f4155504
+OPENAI_CLIP_EXTRAS = {'input_resolution': 224, 'context_length': 77, 'vocab_size': 49408}
+
+def write_torchscript_state(path: str|Path, state: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]|None = None) -> Path:
+    "Save `state` (dotted names) as the parameters of a module tree with `torch.jit.save`: a TorchScript archive like OpenAI's ViT-B-32.pt."
+    import warnings
+    class Node(nn.Module): pass
+    root = Node()
+    def put(key, t, buffer):
+        *path, leaf = key.split('.'); m = root
+        for part in path:
+            if part not in m._modules: m.add_module(part, Node())
+            m = m._modules[part]
+        if buffer: m.register_buffer(leaf, t)
+        else: m.register_parameter(leaf, nn.Parameter(t, requires_grad=False))
+    for k, v in state.items(): put(k, v, False)
+    for k, v in (buffers or {}).items(): put(k, v, True)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')   # torch.jit is deprecated in favour of torch.export; OpenAI's file is TorchScript
+        torch.jit.save(torch.jit.script(root), str(path))
+    return Path(path)
+
+def write_openai_clip(path: str|Path, manifest: dict, seed: int = 0, **kw) -> Path:
+    "OpenAI's ViT-B-32.pt layout: a TorchScript archive, fp16 weights, plus input_resolution/context_length/vocab_size."
+    sd = {k: v.half() for k, v in manifest_state(manifest, seed, **kw).items()}
+    sd |= {k: torch.ones_like(v) for k, v in sd.items() if k.endswith(('ln_1.weight', 'ln_2.weight', 'ln_pre.weight', 'ln_post.weight', 'ln_final.weight'))}
+    return write_torchscript_state(path, sd, {k: torch.tensor(v) for k, v in OPENAI_CLIP_EXTRAS.items()})
+
+# %% ../nbs/10_testing.ipynb #77cd37f4
+def write_yolo_world(path: str|Path, scale: str = 's') -> Path:
+    "A randomly initialised YOLOv8-worldv2 (ultralytics' yaml) saved as ultralytics saves a model."
+    from ultralytics import YOLOWorld
+    YOLOWorld(f'yolov8{scale}-worldv2.yaml').save(str(path))
+    return Path(path)
+
+def write_inception(path: str|Path, seed: int = 0) -> Path:
+    "torch-fidelity's Inception-v3 for FID/IS with random weights, saved as its published state dict."
+    import torch_fidelity.feature_extractor_inceptionv3 as fe
+    torch.manual_seed(seed)
+    was_load, was_url = fe.FeatureExtractorInceptionV3.load_state_dict, fe.load_state_dict_from_url
+    try:   # build the architecture without the download its constructor would start; its own init stands in for the values
+        fe.load_state_dict_from_url = lambda *a, **k: {}
+        fe.FeatureExtractorInceptionV3.load_state_dict = lambda self, *a, **k: None
+        net = fe.FeatureExtractorInceptionV3('inception-v3-compat', ['2048', 'logits_unbiased'])
+    finally: fe.load_state_dict_from_url, fe.FeatureExtractorInceptionV3.load_state_dict = was_url, was_load
+    torch.save(net.state_dict(), path)
+    return Path(path)
+
+# %% ../nbs/10_testing.ipynb #520e605c
+def write_published_standins(folder: str|Path, manifests: str|Path, yolo_scale: str = 's') -> dict[str, Path]:
+    "Every file the real world loads, as stand-ins in the published layouts, in `folder` (a checkpoints folder)."
+    import json
+    from avgas.encoders import Sound2SceneAudioEncoder, SwAVImageEncoder, SWAV_IGNORED_PREFIXES
+    from avgas.biggan import BigGANGenerator
+    d, m = Path(folder), Path(manifests)
+    d.mkdir(parents=True, exist_ok=True)
+    man = lambda n: json.loads((m/f'{n}.json').read_text())
+    torch.manual_seed(0)
+    out = {'sound2scene': d/'sound2scene.pth', 'swav': d/'swav.pth.tar'}
+    torch.save(Sound2SceneAudioEncoder().state_dict(), out['sound2scene'])      # our modules' keys are the published ones (tested)
+    head = {k: v for k, v in manifest_state(man('swav')).items() if k.removeprefix('module.').startswith(SWAV_IGNORED_PREFIXES)}
+    torch.save({f'module.{k}': v for k, v in SwAVImageEncoder().trunk.state_dict().items()} | head, out['swav'])
+    icgan = man('icgan_biggan_imagenet_res128')
+    G = BigGANGenerator().init_random(0)
+    out['icgan'] = write_icgan_folder(d/ICGAN_FOLDER, G, G, config=icgan['config'])
+    out['clip'] = write_openai_clip(d/'ViT-B-32.pt', man('openai_clip_vit_b32'))
+    out['yolo_world'] = write_yolo_world(d/f'yolov8{yolo_scale}-worldv2.pt', yolo_scale)
+    out['inception'] = write_inception(d/'pt_inception-2015-12-05-6726825d.pth')
+    return out

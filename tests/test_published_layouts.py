@@ -1,64 +1,113 @@
-"""The real loaders against the published checkpoints' exact layouts (#14, part): Sound2Scene and SwAV.
+"""The real loaders against the published checkpoints' exact layouts (#14): Sound2Scene, SwAV, IC-GAN, OpenAI CLIP.
 
 `tests/data/published/*.json` are facts about public files (key names, shapes, dtypes, container), copied
-from the reference manifests. Each test builds a stand-in file in that layout (random values), loads it
-through avgas's own loader, and checks that every tensor arrived; a drift in avgas's modules, a renamed
-key or a changed shape fails."""
+from the reference manifests. For each file, a stand-in in exactly that layout (random values) is loaded
+through avgas's own loader and every tensor must arrive; avgas's own modules must have exactly the
+published keys (a drift fails); a stand-in with one key renamed or one shape changed is refused.
+Inception's and YOLO-World's loaders are pinned by the crafted-file and end-to-end tests."""
 import json
 from pathlib import Path
+import numpy as np
 import pytest
 import torch
 from avgas.encoders import Sound2SceneAudioEncoder, SwAVImageEncoder, SWAV_IGNORED_PREFIXES
-from avgas.errors import CheckpointError
+from avgas.biggan import BigGANGenerator, load_icgan, ICGAN_FOLDER
+from avgas.backends import ClipModel, fid_and_is
+from avgas.errors import CheckpointError, ConfigError
+from avgas.testing import manifest_state, write_icgan_folder, write_openai_clip, write_inception, OPENAI_CLIP_EXTRAS
 
 DATA = Path(__file__).parent / 'data' / 'published'
-LOADERS = {'sound2scene': (Sound2SceneAudioEncoder, ''), 'swav': (SwAVImageEncoder, 'module.')}
+NAMES = ['sound2scene', 'swav', 'icgan_biggan_imagenet_res128', 'openai_clip_vit_b32']
 
 def manifest(name): return json.loads((DATA / f'{name}.json').read_text())
 
-def stand_in(name, rename=None, reshape=None) -> dict:
-    "A state dict in the published layout, random values (optionally one key renamed or one shape changed)."
-    g, sd = torch.Generator().manual_seed(0), {}
-    for k, spec in manifest(name)['keys'].items():
-        shape = list(spec['shape']); dtype = getattr(torch, spec['dtype'])
-        if k == reshape: shape[0] += 1
-        t = torch.randint(0, 100, shape, generator=g).to(dtype) if not dtype.is_floating_point else torch.rand(shape, generator=g).to(dtype)
-        sd[rename[1] if rename and k == rename[0] else k] = t
-    return sd
+def own_state(name) -> dict:
+    "avgas's own parameters and buffers, named as the published file names them (after the documented prefix handling)."
+    if name == 'sound2scene': return Sound2SceneAudioEncoder().state_dict()
+    if name == 'swav': return {f'module.{k}': v for k, v in SwAVImageEncoder().trunk.state_dict().items()}
+    if name == 'icgan_biggan_imagenet_res128': return BigGANGenerator().state_dict()
+    return ClipModel.random_init().model.state_dict()
+
+def published_keys(name) -> dict:
+    "The manifest's keys with shapes, less the ones avgas documents that it reads and ignores (SwAV's head)."
+    return {k: v['shape'] for k, v in manifest(name)['keys'].items()
+            if not (name == 'swav' and k.removeprefix('module.').startswith(SWAV_IGNORED_PREFIXES))}
 
 def write(tmp_path, name, sd) -> Path:
+    "A stand-in file (or folder) in the published layout; returns what the loader is given."
+    if name == 'icgan_biggan_imagenet_res128':
+        write_icgan_folder(tmp_path / ICGAN_FOLDER, sd, sd, fids=(12.0, 11.0), config=manifest(name)['config'])
+        return tmp_path
+    if name == 'openai_clip_vit_b32':
+        from avgas.testing import write_torchscript_state
+        return write_torchscript_state(tmp_path / 'ViT-B-32.pt', {k: v.half() for k, v in sd.items()},
+                                       {k: torch.tensor(v) for k, v in OPENAI_CLIP_EXTRAS.items()})
     p = tmp_path / manifest(name)['file']
     torch.save(sd, p)            # the published files are torch.save zip archives of a bare state dict
-    return p
+    return p.parent
 
-def own_keys(name) -> dict:
-    "avgas's own parameters and buffers as the published file names them."
-    cls, prefix = LOADERS[name]
-    enc = cls()
-    sd = enc.trunk.state_dict() if name == 'swav' else enc.state_dict()
-    return {prefix + k: list(v.shape) for k, v in sd.items()}
+def load(name, where: Path) -> dict:
+    "Load through avgas's real loader; returns the loaded module's tensors under the published names."
+    if name == 'sound2scene': return Sound2SceneAudioEncoder.from_checkpoint(where).state_dict()
+    if name == 'swav':
+        enc = SwAVImageEncoder.from_checkpoint(where)
+        return {f'module.{k}': v for k, v in enc.trunk.state_dict().items()} | {'ignored': enc.ignored_keys}
+    if name == 'icgan_biggan_imagenet_res128':
+        G = load_icgan(where)
+        assert G.checkpoint_info['chosen'] == 'best1'      # the lower best_FID, read from the pickled NumPy float64
+        return G.state_dict()
+    clip = ClipModel(where)
+    assert type(clip.model.visual.transformer.resblocks[0].mlp.gelu).__name__ == 'QuickGELU'
+    return clip.model.state_dict()
 
-@pytest.mark.parametrize('name', list(LOADERS))
+@pytest.mark.parametrize('name', NAMES)
 def test_own_modules_match_the_published_keys(name):
-    published = {k: v['shape'] for k, v in manifest(name)['keys'].items()
-                 if not (name == 'swav' and k.removeprefix('module.').startswith(SWAV_IGNORED_PREFIXES))}
-    assert own_keys(name) == published
+    assert {k: list(v.shape) for k, v in own_state(name).items()} == published_keys(name)
 
-@pytest.mark.parametrize('name', list(LOADERS))
+@pytest.mark.parametrize('name', NAMES)
 def test_stand_in_loads_every_tensor(tmp_path, name):
-    cls, prefix = LOADERS[name]
-    sd = stand_in(name)
-    enc = cls.from_checkpoint(write(tmp_path, name, sd).parent)
-    got = enc.trunk.state_dict() if name == 'swav' else enc.state_dict()
-    for k, v in got.items():
-        assert torch.equal(v, sd[prefix + k]), k
-    if name == 'swav': assert sorted(enc.ignored_keys) == sorted(k.removeprefix('module.') for k in sd if k.removeprefix('module.').startswith(SWAV_IGNORED_PREFIXES))
+    sd = manifest_state(manifest(name))
+    got = load(name, write(tmp_path, name, sd))
+    want = {k: (v.half().float() if name == 'openai_clip_vit_b32' else v) for k, v in sd.items()}   # OpenAI stores fp16
+    for k in published_keys(name):
+        assert torch.equal(got[k], want[k]), k
+    if name == 'swav': assert sorted(got['ignored']) == sorted(k.removeprefix('module.') for k in sd if k not in published_keys(name))
 
-@pytest.mark.parametrize('name', list(LOADERS))
-def test_renamed_or_reshaped_key_is_refused(tmp_path, name):
-    cls, prefix = LOADERS[name]
-    key = next(k for k in manifest(name)['keys'] if k.endswith('layer1.0.conv1.weight'))
-    with pytest.raises(CheckpointError, match='layer1.0.conv1'):
-        cls.from_checkpoint(write(tmp_path, name, stand_in(name, rename=(key, key.replace('conv1', 'convX')))).parent)
-    with pytest.raises(CheckpointError, match='layer1.0.conv1.weight'):
-        cls.from_checkpoint(write(tmp_path, name, stand_in(name, reshape=key)).parent)
+def _a_key(name):
+    return next(k for k in manifest(name)['keys'] if k.endswith(('layer1.0.conv1.weight', 'blocks.0.0.conv1.weight', 'resblocks.0.attn.in_proj_weight')))
+
+@pytest.mark.parametrize('name', NAMES)
+def test_renamed_key_is_refused(tmp_path, name):
+    key = _a_key(name); new = key.replace('1.weight', 'X.weight').replace('in_proj_weight', 'in_projX_weight')
+    with pytest.raises(CheckpointError, match=key.removeprefix('module.').rsplit('.', 1)[0]):
+        load(name, write(tmp_path, name, manifest_state(manifest(name), rename=(key, new))))
+
+@pytest.mark.parametrize('name', NAMES)
+def test_reshaped_key_is_refused(tmp_path, name):
+    key = _a_key(name)
+    with pytest.raises(CheckpointError, match=key.removeprefix('module.').replace('.', r'\.')):
+        load(name, write(tmp_path, name, manifest_state(manifest(name), reshape=key)))
+
+def test_openai_clip_needs_quickgelu(tmp_path):
+    p = write_openai_clip(tmp_path / 'ViT-B-32.pt', manifest('openai_clip_vit_b32'))
+    with pytest.raises(ConfigError, match='QuickGELU'): ClipModel(p, 'ViT-B-32')
+
+class Payload:
+    marker = None
+    def __reduce__(self): return (open, (str(Payload.marker), 'w'))
+
+def test_crafted_inception_file_is_refused_and_never_runs(tmp_path):
+    Payload.marker = tmp_path / 'ran'
+    torch.save({'Conv2d_1a_3x3.conv.weight': torch.zeros(1), 'x': Payload()}, tmp_path / 'evil.pth')
+    ims = torch.rand(4, 3, 32, 32) * 2 - 1
+    with pytest.raises(CheckpointError, match='refused'): fid_and_is(ims, ims, inception_weights=tmp_path / 'evil.pth')
+    assert not Payload.marker.exists()
+
+def test_inception_stand_in_gives_fid_and_is(tmp_path):
+    w = write_inception(tmp_path / 'pt_inception-2015-12-05-6726825d.pth')
+    g = torch.Generator().manual_seed(0)
+    real, fake = torch.rand(8, 3, 64, 64, generator=g) * 2 - 1, torch.rand(8, 3, 64, 64, generator=g) * 2 - 1
+    r = fid_and_is(real, fake, inception_weights=w, splits=2)
+    assert np.isfinite(r['fid']) and r['is_mean'] >= 1.0 and 'inception-v3' in r['is_classifier']
+    sd = torch.load(w, weights_only=True); sd.pop(next(iter(sd))); torch.save(sd, tmp_path / 'short.pth')
+    with pytest.raises(CheckpointError, match='not the layout'): fid_and_is(real, fake, inception_weights=tmp_path / 'short.pth')
