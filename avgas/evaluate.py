@@ -27,8 +27,8 @@ __all__ = ['PAPER_RESULTS', 'TABLE_METRICS', 'crs', 'recall_at_k', 'per_source_r
            'to_markdown', 'save_table', 'plot_metric', 'prompt_scores', 'evaluate_images', 'per_combination',
            'source_slots', 'evaluate_method', 'bootstrap_ci', 'paired_difference', 'stat_table', 'fid_from_features',
            'inception_score_from_logits', 'row_label', 'write_paper_tables', 'image_quality', 'composition_ceiling',
-           'TrueSources', 'evaluate_folder', 'quality_rows', 'evaluate_end_to_end', 'class_centroids',
-           'nearest_classes', 'slot_accuracy', 'mixture_topn_accuracy', 'evaluate_separation']
+           'TrueSources', 'evaluate_folder', 'quality_rows', 'save_method_images', 'evaluate_end_to_end',
+           'class_centroids', 'nearest_classes', 'slot_accuracy', 'mixture_topn_accuracy', 'evaluate_separation']
 
 # %% ../nbs/19_evaluate.ipynb #12cb9bd4
 def crs(detected: Sequence[set[str]], expected: Sequence[Sequence[str]]) -> float:
@@ -438,8 +438,27 @@ def quality_rows(world: World, method: str, ims: dict, composers: Sequence[str],
     return rows
 
 #| export
-def evaluate_end_to_end(cfg: ExperimentConfig, world: World, methods: Sequence, out: str|Path, n_boot: int = 1000) -> dict[str, Path]:
-    "Held-out mixtures of the config's combinations through every method (the baseline first): Tables 1–3 as CSV and Markdown in `out`."
+def save_method_images(out: str|Path, method: str, ims: dict, items: Sequence[dict], composers: Sequence[str]) -> list[dict]:
+    "Write one method's images under `out/images/<method>/` (mixed per composer, separated per source); returns their index rows."
+    slug = ''.join(ch if ch.isalnum() else '_' for ch in method).strip('_').lower()
+    d, rows = Path(out)/'images'/slug, []
+    from avgas.generate import save_png
+    for i, it in enumerate(items):
+        combo = ' + '.join(it['classes'])
+        for c in composers:
+            save_png(ims[c][i], d/f'{i:04d}_mixed_{c}.png')
+            rows.append({'method': method, 'item': i, 'combination': combo, 'kind': 'mixed', 'composer': c, 'source': '', 'file': f'images/{slug}/{i:04d}_mixed_{c}.png'})
+        if 'separated' in ims:
+            for j, x in enumerate(it['classes']):
+                k = int(ims['slots'][i, j])
+                save_png(ims['separated'][i, k], d/f'{i:04d}_slot{k + 1}.png')
+                rows.append({'method': method, 'item': i, 'combination': combo, 'kind': 'separated', 'composer': '', 'source': x,
+                             'file': f'images/{slug}/{i:04d}_slot{k + 1}.png'})
+    return rows
+
+def evaluate_end_to_end(cfg: ExperimentConfig, world: World, methods: Sequence, out: str|Path, n_boot: int = 1000,
+                        save_images: bool = True) -> dict[str, Path]:
+    "Held-out mixtures of the config's combinations through every method (the baseline first): Tables 1–3 as CSV and Markdown in `out`, and the images."
     composers = mixed_composers(cfg.generate, world)
     test_mix = MixConfig.from_dict(cfg.mix.to_dict() | {'items_per_combination': cfg.evaluate.per_combination, 'seed': cfg.mix.seed + 2})
     test_pairs = world.pairs('test')
@@ -447,21 +466,24 @@ def evaluate_end_to_end(cfg: ExperimentConfig, world: World, methods: Sequence, 
     items = [ds[i] for i in range(len(ds))]
     roles = world.roles() if 'layered' in composers else None
     g, s = cfg.generate, cfg.generate.seed
-    refs = [test_pairs[i] for i in range(len(test_pairs))]
+    # FID's references: the test frames of the classes these mixtures draw from (a test folder may hold others)
+    wanted = {x for combo in ds.combinations for x in combo}
+    refs = [test_pairs[i] for i, l in enumerate(test_pairs.labels) if l in wanted]
     real = {r: torch.stack([p.image for p in refs if world.table.is_background(p.label) == (r == 'background')]) * 2 - 1
             for r in ('foreground', 'background')}
-    mixed, separated, quality = [], [], []
+    mixed, separated, quality, index = [], [], [], []
     for m in methods:
         rows, sep, ims = evaluate_method(m, world.generator, items, world.detector, world.ranker, composers, roles, s,
                                          keep_images=True, lam=g.lam, truncation=g.truncation, table=world.table)
         mixed.append(rows.assign(seed=s)); separated.append(sep.assign(seed=s))
         quality += quality_rows(world, m.name, ims, composers, real, s)
+        if save_images: index += save_method_images(out, m.name, ims, items, composers)
     mixed, separated = pd.concat(mixed, ignore_index=True), pd.concat(separated, ignore_index=True)
     files = write_paper_tables(out, mixed, separated, pd.DataFrame(quality), [m.name for m in methods], 'blend', n_boot)
     o = Path(out)
-    for name, df in (('per_image_mixed', mixed), ('per_image_separated', separated)):
+    for name, df in (('per_image_mixed', mixed), ('per_image_separated', separated)) + ((('images', pd.DataFrame(index)),) if save_images else ()):
         with atomic_path(o/f'{name}.csv', 'table') as tmp: df.to_csv(tmp, index=False)
-    return files | {'per_image_mixed': o/'per_image_mixed.csv'}
+    return files | {'per_image_mixed': o/'per_image_mixed.csv'} | ({'images': o/'images.csv'} if save_images else {})
 
 # %% ../nbs/19_evaluate.ipynb #4e2891b0
 def class_centroids(embed: Callable, pairs, batch: int = 64, kind: str = 'audio') -> tuple[list[str], torch.Tensor]:
