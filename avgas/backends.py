@@ -17,7 +17,8 @@ from .checkpoints import load_strict, read_state_dict
 # %% auto #0
 __all__ = ['SAFE_LAYER_PACKAGES', 'OPENAI_CLIP_EXTRAS', 'CLIP_ARCHS', 'to_uint8_hwc', 'Detector', 'safe_ultralytics_weights',
            'UltralyticsDetector', 'YoloWorldDetector', 'is_torchscript_archive', 'read_torchscript_weights',
-           'ClipModel', 'Ranker', 'ClipRanker', 'ImageFeatures', 'checked_inception_weights', 'fid_and_is']
+           'ClipModel', 'Ranker', 'ClipRanker', 'ImageFeatures', 'checked_inception_weights', 'fid_and_is',
+           'InceptionFeatures']
 
 # %% ../nbs/09_backends.ipynb #fa23e3eb
 def to_uint8_hwc(images: torch.Tensor, value_range: tuple[float, float] = (-1.0, 1.0)) -> list[np.ndarray]:
@@ -261,11 +262,13 @@ class ClipRanker:
     def __init__(self, clip: ClipModel, prompts: dict[str, str]|None = None, template: str = 'a photo of {}'):
         self.clip, self.template = clip, template
         self.prompts = dict(DETECTOR_PROMPTS if prompts is None else prompts)
-        self.name = f'ranker:{clip.name}'
+        self.name, self._text = f'ranker:{clip.name}', {}
     def scores(self, images, classes):
         "Cosine similarities (B, C)."
-        text = self.clip.encode_text([self.template.format(self.prompts.get(c, c)) for c in classes])
-        return self.clip.encode_images(images) @ text.T
+        key = tuple(classes)
+        if key not in self._text:   # the candidate list rarely changes: encode its prompts once
+            self._text[key] = self.clip.encode_text([self.template.format(self.prompts.get(c, c)) for c in classes])
+        return self.clip.encode_images(images) @ self._text[key].T
 
 # %% ../nbs/09_backends.ipynb #2d52a862
 class ImageFeatures(torch.nn.Module):
@@ -327,3 +330,23 @@ def fid_and_is(real: torch.Tensor, fake: torch.Tensor,   # (B, 3, H, W) in [-1, 
     return {'fid': float(fid.compute()), 'is_mean': float(is_mean), 'is_std': float(is_std),
             'fid_features': features.name if features is not None else 'inception-v3 (pt_inception-2015-12-05)',
             'is_classifier': logits.name if logits is not None else 'inception-v3 (pt_inception-2015-12-05)'}
+
+# %% ../nbs/09_backends.ipynb #9c55a923
+class InceptionFeatures:
+    "The FID/IS Inception-v3 (torch-fidelity's weights, read safely), built once: `features` (2048-d pool) and `logits` (unbiased)."
+    name = 'inception-v3 (pt_inception-2015-12-05)'
+    def __init__(self, weights: str|Path):
+        from torchmetrics.image.fid import NoTrainInceptionV3
+        with checked_inception_weights(weights) as w:
+            try: self.net = NoTrainInceptionV3(name='inception-v3-compat', features_list=['2048', 'logits_unbiased'], feature_extractor_weights_path=w)
+            except RuntimeError as e:
+                raise CheckpointError(f'Inception weights {weights}: not the layout of torch-fidelity\'s pt_inception-2015-12-05 '
+                                      f'({str(e).splitlines()[0][:300]})') from None
+
+    @torch.no_grad()
+    def _both(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = ((images.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)   # torchmetrics' input: uint8 images
+        return tuple(o.float() for o in self.net._torch_fidelity_forward(x))
+
+    def features(self, images: torch.Tensor) -> torch.Tensor: return self._both(images)[0]
+    def logits(self, images: torch.Tensor) -> torch.Tensor: return self._both(images)[1]

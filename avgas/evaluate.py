@@ -247,12 +247,17 @@ def stat_table(rows: pd.DataFrame, metrics: Sequence[str], by: Sequence[str], n_
     return pd.DataFrame(list(out.values()), index=index, columns=pd.MultiIndex.from_tuples(list(out[keys[0]]))) if keys else pd.DataFrame()
 
 def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
-    "Fréchet distance between Gaussians fitted to two (N, D) feature sets."
-    from scipy import linalg
+    "Fréchet distance between Gaussians fitted to two (N, D) feature sets (exact; fast when a set has fewer images than dimensions)."
     mu1, mu2 = real.mean(0), fake.mean(0)
-    s1, s2 = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
-    covmean = linalg.sqrtm(s1 @ s2)
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean.real))
+    a, b = real - mu1, fake - mu2
+    k1, k2 = len(real) - 1, len(fake) - 1
+    if min(len(real), len(fake)) < real.shape[1]:
+        # tr sqrt(S1 S2) is the sum of the singular values of a b^T / sqrt(k1 k2): an n1 x n2 problem instead of D x D
+        tr_covmean = np.linalg.svd(a @ b.T, compute_uv=False).sum() / np.sqrt(k1 * k2)
+    else:
+        ev = np.linalg.eigvals((a.T @ a / k1) @ (b.T @ b / k2))   # real and >= 0 up to rounding (a product of two PSD matrices)
+        tr_covmean = np.sqrt(np.clip(ev.real, 0, None)).sum()
+    return float(((mu1 - mu2) ** 2).sum() + (a * a).sum() / k1 + (b * b).sum() / k2 - 2 * tr_covmean)
 
 def inception_score_from_logits(logits: np.ndarray, splits: int = 10, seed: int = 0) -> tuple[float, float]:
     "IS (mean, std over `splits` random splits) from classifier logits (N, C), as torchmetrics computes it."
@@ -350,9 +355,11 @@ def image_quality(world: World, fake: torch.Tensor, real: torch.Tensor|None = No
     feats, nan = world.image_features(), float('nan')
     if 'features' not in feats:
         from avgas.backends import fid_and_is
-        r = fid_and_is(real if real is not None else fake, fake, splits=10, **feats)
+        if len(fake) < 2: return {k: nan for k in ('IS', 'IS_pm', 'IS_lo', 'IS_hi', 'FID', 'FID_pm', 'FID_lo', 'FID_hi')}
+        fid_ok = real is not None and len(real) > 1   # a covariance needs two images on each side
+        r = fid_and_is(real if fid_ok else fake, fake, splits=10, **feats)
         return {'IS': r['is_mean'], 'IS_pm': r['is_std'], 'IS_lo': nan, 'IS_hi': nan,
-                'FID': r['fid'] if real is not None else nan, 'FID_pm': nan, 'FID_lo': nan, 'FID_hi': nan}
+                'FID': r['fid'] if fid_ok else nan, 'FID_pm': nan, 'FID_lo': nan, 'FID_hi': nan}
     rec = {'IS': nan, 'IS_pm': nan, 'IS_lo': nan, 'IS_hi': nan, 'FID': nan, 'FID_pm': nan, 'FID_lo': nan, 'FID_hi': nan}
     if inception_score:
         lg = batched(feats['logits'], fake, 256).double().numpy()

@@ -17,7 +17,7 @@ from .mixing import VGGSoundPairs
 from .encoders import Sound2SceneAudioEncoder, SwAVImageEncoder
 from .separator import load_backbone
 from .biggan import load_icgan
-from .backends import ClipModel, ClipRanker, UltralyticsDetector, YoloWorldDetector
+from .backends import ClipModel, ClipRanker, InceptionFeatures, UltralyticsDetector, YoloWorldDetector
 
 # %% auto #0
 __all__ = ['SPLITS', 'IMAGENET_RESNET18', 'WORLDS', 'World', 'SourceRoles', 'RealWorld', 'build_world', 'smoke_config']
@@ -164,9 +164,12 @@ class RealWorld(World):
     def ranker(self):
         if self.cfg.evaluate.ranker != 'clip': raise ConfigError(f"evaluate.ranker {self.cfg.evaluate.ranker!r}: the real world ranks with 'clip'")
         return ClipRanker(self.clip, self.table.prompts)
-    def image_features(self) -> dict:
+    @functools.cached_property
+    def inception(self):
         if self.cfg.evaluate.features != 'inception': raise ConfigError(f"evaluate.features {self.cfg.evaluate.features!r}: the real world uses 'inception'")
-        return {'inception_weights': self._file(self.cfg.evaluate.inception_weights, 'Inception-v3 weights of FID/IS')}
+        return InceptionFeatures(self._file(self.cfg.evaluate.inception_weights, 'Inception-v3 weights of FID/IS'))
+    def image_features(self) -> dict:
+        return {'features': self.inception.features, 'logits': self.inception.logits}
     def init_separator(self, model: nn.Module, how: str = 'sound2scene') -> str|None:
         "separator.init: 'sound2scene' (its audio net, ours), 'imagenet' (torchvision's ResNet-18, conv1 summed to one channel) or 'scratch'."
         if how == 'scratch': return None

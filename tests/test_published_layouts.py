@@ -103,11 +103,17 @@ def test_crafted_inception_file_is_refused_and_never_runs(tmp_path):
     with pytest.raises(CheckpointError, match='refused'): fid_and_is(ims, ims, inception_weights=tmp_path / 'evil.pth')
     assert not Payload.marker.exists()
 
-def test_inception_stand_in_gives_fid_and_is(tmp_path):
+def test_inception_stand_in_matches_torchmetrics(tmp_path):
+    "The Inception weights in torch-fidelity's layout load, and avgas's once-built extractor sees what torchmetrics' FID sees."
+    from torchmetrics.image.fid import FrechetInceptionDistance
+    from avgas.backends import InceptionFeatures, checked_inception_weights
     w = write_inception(tmp_path / 'pt_inception-2015-12-05-6726825d.pth')
-    g = torch.Generator().manual_seed(0)
-    real, fake = torch.rand(8, 3, 64, 64, generator=g) * 2 - 1, torch.rand(8, 3, 64, 64, generator=g) * 2 - 1
-    r = fid_and_is(real, fake, inception_weights=w, splits=2)
-    assert np.isfinite(r['fid']) and r['is_mean'] >= 1.0 and 'inception-v3' in r['is_classifier']
+    real = torch.rand(6, 3, 64, 64, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    inc = InceptionFeatures(w)
+    assert inc.features(real).shape == (6, 2048) and inc.logits(real).shape == (6, 1008)
+    with checked_inception_weights(w) as copy: fid = FrechetInceptionDistance(feature=2048, feature_extractor_weights_path=copy)
+    fid.update(((real + 1) * 127.5).round().to(torch.uint8), real=True)
+    theirs = (fid.real_features_sum / fid.real_features_num_samples).float()
+    assert torch.allclose(inc.features(real).mean(0), theirs, rtol=1e-4, atol=1e-5)
     sd = torch.load(w, weights_only=True); sd.pop(next(iter(sd))); torch.save(sd, tmp_path / 'short.pth')
-    with pytest.raises(CheckpointError, match='not the layout'): fid_and_is(real, fake, inception_weights=tmp_path / 'short.pth')
+    with pytest.raises(CheckpointError, match='not the layout'): InceptionFeatures(tmp_path / 'short.pth')
