@@ -162,7 +162,7 @@ TrainConfig.RULES = {'alignment': (lambda v: v in ('a2a', 'a2v', 'a2a+a2v'), "on
                      'temperature': (lambda v: v > 0, 'positive (it divides the logits)'),
                      'selection': (lambda v: v in ('paper', 'lowest_val'), "'paper' or 'lowest_val'")}
 
-# %% ../nbs/01_core.ipynb #cd40ad97
+# %% ../nbs/01_core.ipynb #515a1393
 @dataclass
 class GenerateConfig(ConfigBase):
     "How embeddings become images."
@@ -171,7 +171,9 @@ class GenerateConfig(ConfigBase):
     truncation: float|None = None # resample |z| beyond this threshold; None: no truncation
     seed: int = 0
 
-GenerateConfig.RULES = {'lam': (lambda v: 0 <= v <= 1, 'in [0, 1]'), 'truncation': (lambda v: v > 0, 'positive, or null for none')}
+GenerateConfig.RULES = {'lam': (lambda v: 0 <= v <= 1, 'in [0, 1]'), 
+                        # below 0.01 so little of N(0, 1) is left that resampling z cannot fill it (each draw keeps < 0.8 %)
+                        'truncation': (lambda v: v >= 0.01, 'at least 0.01, or null for none')}
 
 # %% ../nbs/01_core.ipynb #e28a987e
 @dataclass

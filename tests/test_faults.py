@@ -67,7 +67,7 @@ CASES = [  # (name, setup, argv ({d}: the case's folder), what the one-paragraph
     ('override wrong type',      wav,                  GEN + ['--generate.seed', 'one'],                 "generate.seed: expected int, got str 'one'"),
     ('unknown option --lam',     wav,                  GEN + ['--lam', '7'],                             "--lam: unknown option; did you mean --generate.lam?"),
     ('lam 7',                    wav,                  GEN + ['--generate.lam', '7'],                    'generate.lam: 7.0: must be in [0, 1]'),
-    ('truncation too small',     wav,                  GEN + ['--generate.truncation', '1e-9'],          'generate.truncation 1e-09: too small'),
+    ('truncation too small',     wav,                  GEN + ['--generate.truncation', '1e-9'],          'generate.truncation: 1e-09: must be at least 0.01'),
     ('csv is a folder',          text('vgg.csv/x', '', videos),        PREP,   'vgg.csv: is a folder'),
     ('csv not UTF-8',            csv_rows(b'caf\xe9,0,dog,train\n'),   PREP,   'vgg.csv: not UTF-8 text'),
     ('csv id ../../x',           csv_rows('../../x,0,dog,train\n'),    PREP,   "id '../../x' cannot name a file inside the output folder"),
