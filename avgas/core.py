@@ -18,7 +18,7 @@ __all__ = ['SEED_STREAMS', 'SKIP_NO_SHARED', 'PAPER', 'BACKGROUND_CLASSES', 'FOR
            'GenerateConfig', 'EvalConfig', 'ExperimentConfig', 'seed_everything', 'get_device', 'to_unit', 'batched',
            'seed_for', 'keep_freed_memory_in_heap', 'shared_dir', 'Combination', 'ClassTable', 'paper_table']
 
-# %% ../nbs/01_core.ipynb #c24b8e86
+# %% ../nbs/01_core.ipynb #d149ecf8
 _NONE = type(None)
 
 def _type_name(tp) -> str: return getattr(tp, '__name__', str(tp).replace('typing.', ''))
@@ -81,10 +81,13 @@ class ConfigBase:
     @classmethod
     def from_yaml(cls, text_or_path: str|Path):
         "Build from YAML text or a .yaml/.yml/.json file."
+        # one line is a file name, never YAML text: a mistyped path must not parse as a config
         p = Path(text_or_path) if not (isinstance(text_or_path, str) and '\n' in text_or_path) else None
-        if p is not None and p.suffix in ('.yaml', '.yml', '.json'):
+        if p is not None:
+            if p.is_dir(): raise ConfigError(f'config file {p}: is a folder, expected a YAML file')
             if not p.exists(): raise ConfigError(f'config file {p}: does not exist')
-            text = p.read_text()
+            try: text = p.read_text(encoding='utf-8')
+            except (OSError, UnicodeDecodeError) as e: raise ConfigError(f'config file {p}: cannot be read ({e})') from None
         else: text = str(text_or_path)
         try: d = yaml.safe_load(text)
         except yaml.YAMLError as e: raise ConfigError(f'config {p or "text"}: not valid YAML ({e})') from None
@@ -159,7 +162,7 @@ TrainConfig.RULES = {'alignment': (lambda v: v in ('a2a', 'a2v', 'a2a+a2v'), "on
                      'temperature': (lambda v: v > 0, 'positive (it divides the logits)'),
                      'selection': (lambda v: v in ('paper', 'lowest_val'), "'paper' or 'lowest_val'")}
 
-# %% ../nbs/01_core.ipynb #cd40ad97
+# %% ../nbs/01_core.ipynb #515a1393
 @dataclass
 class GenerateConfig(ConfigBase):
     "How embeddings become images."
@@ -168,7 +171,9 @@ class GenerateConfig(ConfigBase):
     truncation: float|None = None # resample |z| beyond this threshold; None: no truncation
     seed: int = 0
 
-GenerateConfig.RULES = {'lam': (lambda v: 0 <= v <= 1, 'in [0, 1]'), 'truncation': (lambda v: v > 0, 'positive, or null for none')}
+GenerateConfig.RULES = {'lam': (lambda v: 0 <= v <= 1, 'in [0, 1]'), 
+                        # below 0.01 so little of N(0, 1) is left that resampling z cannot fill it (each draw keeps < 0.8 %)
+                        'truncation': (lambda v: v >= 0.01, 'at least 0.01, or null for none')}
 
 # %% ../nbs/01_core.ipynb #e28a987e
 @dataclass

@@ -33,10 +33,11 @@ class CheckpointError(AvgasError, ValueError):
 class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
     "A checkpoint file was not found where it was looked for."
 
-# %% ../nbs/00_errors.ipynb #899aca5a
+# %% ../nbs/00_errors.ipynb #e04707cd
 _OS_HINTS = {errno.EACCES: 'permission denied: choose a path you may write to, or change its permissions',
              errno.EPERM: 'operation not permitted: choose another path',
              errno.ENOSPC: 'no space left on the device: free some space or choose another folder',
+             errno.EFBIG: 'file too large for this process to write (a file-size limit or quota): free space, raise the limit or choose another folder',
              errno.EROFS: 'the file system is read-only: choose another folder',
              errno.EISDIR: 'is a folder, expected a file',
              errno.ENOTDIR: 'a part of the path is a file, not a folder',

@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import AudioConfig, ExperimentConfig, GenerateConfig, SeparatorConfig, TrainConfig, to_unit
 from .errors import CheckpointError, ConfigError, InputError, MissingInputError
-from .checkpoints import atomic_path, load_checkpoint
+from .checkpoints import atomic_path, checkpoint_record, load_checkpoint
 from .biggan import ImageGenerator, module_device, sample_z
 from .worlds import SourceRoles, World
 
@@ -181,7 +181,7 @@ class Sound2SceneMethod(nn.Module):
     def embed(self, mixtures: torch.Tensor) -> torch.Tensor:
         return self.encoder.eval().embed(mixtures)[:, None]
 
-# %% ../nbs/18_generate.ipynb #2e8233ad
+# %% ../nbs/18_generate.ipynb #043349d0
 def method_label(alignment: str, assignment: str = 'fixed') -> str:
     "The row name of a trained separator in the tables: the paper's 'Ours (A2A)', and PIT marked as ours."
     return f"Ours ({alignment.upper()}" + (', PIT slots: ours)' if assignment == 'pit' else ')')
@@ -205,9 +205,7 @@ class AVGASMethod(nn.Module):
             raise CheckpointError(f'separator checkpoint {p}: expected the .json (or .safetensors) of a checkpoint written by avgas train, or its run folder')
         p = p.with_suffix('.json')
         if not p.exists(): raise MissingInputError(f'separator checkpoint {p}: file does not exist')
-        try: meta = json.loads(p.read_text()).get('meta', {})
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as e:
-            raise CheckpointError(f'separator checkpoint {p}: not a checkpoint record written by avgas train ({e})') from None
+        meta = checkpoint_record(p).get('meta', {})   # best.json names an entry of last.json: follow it
         exp = meta.get('experiment')
         if not isinstance(exp, dict) or not all(isinstance(exp.get(k), dict) for k in ('separator', 'audio', 'train')):
             raise CheckpointError(f'separator checkpoint {p}: records no experiment config (separator, audio and train sections)')

@@ -43,7 +43,8 @@ def test_killed_run_resumes_to_identical_weights(setup):
 
     res = subprocess.run(train_cmd(d / 'exp.yaml', d / 'world', d / 'killed', '--resume'), capture_output=True, text=True, env=ENV, timeout=600)
     assert res.returncode == 0, res.stderr
-    a, b = load_file(str(d / 'full' / 'last.safetensors')), load_file(str(d / 'killed' / 'last.safetensors'))
+    weights = lambda run: load_file(str(run / json.loads((run / 'last.json').read_text())['weights']))
+    a, b = weights(d / 'full'), weights(d / 'killed')
     assert a.keys() == b.keys()
     for k in a: assert torch.equal(a[k], b[k]), (k, killed_at)
     epochs = [int(r['epoch']) for r in csv.DictReader(open(d / 'killed' / 'metrics.csv'))]
