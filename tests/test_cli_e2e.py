@@ -8,19 +8,19 @@ from test_cli import avgas_cli
 
 def one_paragraph(err: str) -> str: return ' '.join(err.split())
 
-def test_demo_quick(tmp_path):
-    r = avgas_cli('demo', '--quick', '--out', str(tmp_path / 'report'), '--no-progress')
+def test_demo_quick(quick_report):
+    r, report = quick_report
     assert r.returncode == 0, r.stderr[-3000:]
-    assert r.stdout.strip().splitlines()[-1] == f'report: {(tmp_path / "report" / "index.html").resolve()}'
-    files = {p.name for p in (tmp_path / 'report').iterdir()}
+    assert r.stdout.strip().splitlines()[-1] == f'report: {(report / "index.html").resolve()}'
+    files = {p.name for p in report.iterdir()}
     tables = {f'{t}.{x}' for t in ('table1_mixed', 'table2_separated_foreground', 'table3_separated_background') for x in ('csv', 'md')}
     assert tables | {'index.html', 'metrics.json', 'significance.csv', 'extra_three_sources.md', 'extra_people_classes.md',
                      'loudness_sweep_sum_crs.png', 'loudness_sweep_rms_crs.png', 'grid_examples.png', 'demo_config.yaml'} <= files
-    m = json.loads((tmp_path / 'report/metrics.json').read_text())
+    m = json.loads((report / 'metrics.json').read_text())
     assert m['seeds'] == [0, 1] and m['significance'], m.keys()
-    t1 = (tmp_path / 'report/table1_mixed.md').read_text()
+    t1 = (report / 'table1_mixed.md').read_text()
     assert '| Sound2Scene |' in t1 and 'paper, VGGSound: Ours (A2A)' in t1 and 'Ceiling: true source embeddings (ours)' in t1
-    html = (tmp_path / 'report/index.html').read_text()
+    html = (report / 'index.html').read_text()
     assert html.count('data:image/png;base64,') >= 4          # self-contained
 
 def test_generate_and_evaluate(tmp_path, shared):
