@@ -110,3 +110,16 @@ def test_kill_at_every_file_operation_then_resume(uninterrupted, tmp_path, monke
         trainer(out, init_seed=k if committed else 0).fit(resume=committed)
         assert_same(final_state(out), want, f'killed at file operation {k} of {n_points}')
     print(f'{n_points} kill points, each resumed to the uninterrupted run')
+
+
+def test_truncated_target_cache_is_recomputed_on_resume(tmp_path, capfd):
+    "A target cache cut short by a kill (or a full disk) is noticed, reported and recomputed: the same targets come back."
+    from avgas.train import TargetCache
+    from avgas.testing import RandomImageEncoder
+    images = torch.rand(5, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    first = TargetCache(RandomImageEncoder(8), 'image', tmp_path)
+    want = first.get(images); first.save()
+    data = first.path.read_bytes(); first.path.write_bytes(data[:len(data) // 2])
+    again = TargetCache(RandomImageEncoder(8), 'image', tmp_path)
+    assert len(again) == 0 and 'unreadable' in capfd.readouterr().err
+    assert torch.equal(again.get(images), want) and again.misses == 5
