@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     paths = a.notebooks or sorted(str(p) for p in (REPO/'nbs').glob('*.ipynb'))
     failed = []
-    with ProcessPoolExecutor(a.workers) as ex:
+    with ProcessPoolExecutor(a.workers, max_tasks_per_child=1) as ex:   # one notebook per process: IPython replaces __main__
         for name, secs, err in ex.map(execute, paths):
             print(f'{name}: {secs:.0f} s' + (f'  FAILED ({err[:300]})' if err else ''), flush=True)
             if err: failed.append(name)
