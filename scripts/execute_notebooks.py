@@ -37,7 +37,7 @@ def execute(path: str) -> tuple[str, float, str]:
     nb = read_nb(p)
     for c in nb.cells:
         if c.cell_type == 'code': c.outputs, c.execution_count = [], None
-    shell = CaptureShell(p)
+    shell = CaptureShell(p, mpl_format='png')   # figures at their own dpi (FIGURE_DPI), not doubled for retina screens
     cwd = os.getcwd(); os.chdir(p.parent)
     try:
         shell.run_all(nb, exc_stop=True, preproc=lambda c: c.cell_type != 'code' or skipped(c))
