@@ -14,9 +14,10 @@ from .errors import ConfigError, UnknownClassError
 
 # %% auto #0
 __all__ = ['SEED_STREAMS', 'SKIP_NO_SHARED', 'PAPER', 'BACKGROUND_CLASSES', 'FOREGROUND_CLASSES', 'COMBINATIONS',
-           'DETECTOR_PROMPTS', 'ConfigBase', 'AudioConfig', 'MixConfig', 'SeparatorConfig', 'TrainConfig',
+           'DETECTOR_PROMPTS', 'FIGURE_DPI', 'ConfigBase', 'AudioConfig', 'MixConfig', 'SeparatorConfig', 'TrainConfig',
            'GenerateConfig', 'EvalConfig', 'ExperimentConfig', 'seed_everything', 'get_device', 'to_unit', 'batched',
-           'seed_for', 'keep_freed_memory_in_heap', 'shared_dir', 'Combination', 'ClassTable', 'paper_table']
+           'seed_for', 'keep_freed_memory_in_heap', 'shared_dir', 'Combination', 'ClassTable', 'paper_table',
+           'set_style', 'show_image', 'shown']
 
 # %% ../nbs/01_core.ipynb #d149ecf8
 _NONE = type(None)
@@ -394,3 +395,23 @@ def paper_table() -> ClassTable:
 PAPER = paper_table()
 BACKGROUND_CLASSES, FOREGROUND_CLASSES = PAPER.background, PAPER.foreground
 COMBINATIONS, DETECTOR_PROMPTS = PAPER.combinations, PAPER.prompts
+
+# %% ../nbs/01_core.ipynb #4534c7c1
+FIGURE_DPI = 90   # dots per inch of the figures in the notebooks
+
+def set_style(dpi: int = FIGURE_DPI):
+    "The notebooks' figure style: seaborn's white grid, small fonts, `dpi`, magma for spectrograms."
+    import matplotlib as mpl, seaborn as sns
+    sns.set_theme(context='notebook', style='whitegrid', font_scale=0.8)
+    mpl.rcParams.update({'figure.dpi': dpi, 'image.cmap': 'magma', 'axes.titlesize': 8, 'axes.titlepad': 3})
+
+def show_image(ax, image: torch.Tensor, title: str|None = None, colour: str = 'black'):
+    "Draw a (3, H, W) image in [0, 1] on `ax`, without axes, under a small `title`."
+    ax.imshow(image.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy()); ax.set_axis_off()
+    if title is not None: ax.set_title(title, fontsize=7, color=colour)
+    return ax
+
+def shown(fig):
+    "Close `fig` and return it: as a cell's last value it is drawn once, under any backend."
+    import matplotlib.pyplot as plt
+    plt.close(fig); return fig

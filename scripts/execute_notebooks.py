@@ -37,7 +37,7 @@ def execute(path: str) -> tuple[str, float, str]:
     nb = read_nb(p)
     for c in nb.cells:
         if c.cell_type == 'code': c.outputs, c.execution_count = [], None
-    shell = CaptureShell(p)
+    shell = CaptureShell(p, mpl_format='png')   # figures at their own dpi (FIGURE_DPI), not doubled for retina screens
     cwd = os.getcwd(); os.chdir(p.parent)
     try:
         shell.run_all(nb, exc_stop=True, preproc=lambda c: c.cell_type != 'code' or skipped(c))
@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     paths = a.notebooks or sorted(str(p) for p in (REPO/'nbs').glob('*.ipynb'))
     failed = []
-    with ProcessPoolExecutor(a.workers) as ex:
+    with ProcessPoolExecutor(a.workers, max_tasks_per_child=1) as ex:   # one notebook per process: IPython replaces __main__
         for name, secs, err in ex.map(execute, paths):
             print(f'{name}: {secs:.0f} s' + (f'  FAILED ({err[:300]})' if err else ''), flush=True)
             if err: failed.append(name)
