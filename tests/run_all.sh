@@ -25,4 +25,5 @@ echo "== nbdev_test"
 # one thread per notebook: two notebooks run at once on two cores, and oversubscribed OpenMP threads crawl
 OMP_NUM_THREADS=1 nbdev_test --n_workers 2
 echo "== pytest"
-python -m pytest -q tests
+# two workers, one thread each (as for the notebooks); tests sharing the quick demo run in one worker (xdist_group)
+OMP_NUM_THREADS=1 python -m pytest -q -n 2 --dist loadgroup tests

@@ -8,6 +8,7 @@ from test_cli import avgas_cli
 
 def one_paragraph(err: str) -> str: return ' '.join(err.split())
 
+@pytest.mark.xdist_group('quick_demo')
 def test_demo_quick(quick_report):
     r, report = quick_report
     assert r.returncode == 0, r.stderr[-3000:]

@@ -39,7 +39,7 @@ def test_reproduce_the_paper_on_fixture_videos(shared, tmp_path):
     work = tmp_path/'work'; work.mkdir()
     shutil.copytree(REPO/'configs', work/'configs')
     write_published_standins(work/'checkpoints', REPO/'tests/data/published')
-    env = {k: v for k, v in os.environ.items() if k != 'AVGAS_CHECKPOINTS'} | {'OMP_NUM_THREADS': '2'}
+    env = {k: v for k, v in os.environ.items() if k != 'AVGAS_CHECKPOINTS'}
     commands = reproduce_commands(**make_inputs(shared, tmp_path))
     assert [c[:2] for c in commands] == [['avgas', 'prepare-vggsound']] * 2 + [['avgas', 'reproduce']]
     for (what, _), argv in zip(REPRODUCE_STEPS, commands):

@@ -21,6 +21,7 @@ def headless(exe, *args, timeout=120):
     return subprocess.run([exe, '--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', *args],
                           capture_output=True, text=True, timeout=timeout)
 
+@pytest.mark.xdist_group('quick_demo')
 def test_report_renders_in_chromium(quick_report, tmp_path):
     exe = browser()
     r, report = quick_report
