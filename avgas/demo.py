@@ -11,7 +11,7 @@ from typing import Sequence
 import pandas as pd
 import torch
 import numpy as np
-from .core import PAPER, ClassTable, ConfigBase, ExperimentConfig, MixConfig, seed_everything, to_unit
+from .core import PAPER, ClassTable, ConfigBase, ExperimentConfig, MixConfig, batched, seed_everything, to_unit
 from .errors import ConfigError
 from .checkpoints import atomic_path, atomic_write_bytes, load_checkpoint, save_checkpoint
 from .mixing import MixtureDataset, InMemoryDataset
@@ -24,9 +24,9 @@ from .evaluate import (TrueSources, evaluate_method, image_quality, paired_diffe
 from .failures import loudness_sweep, people_breakdown, plot_sweep, with_roles
 
 # %% auto #0
-__all__ = ['REPORT_CSS', 'write_report', 'demo_experiment', 'DemoConfig', 'three_source_combinations', 'demo_datasets',
-           'train_variant', 'train_variants', 'evaluate_all', 'significance', 'significance_sentences', 'grid_figure',
-           'run_demo', 'write_demo_report']
+__all__ = ['REPORT_CSS', 'write_report', 'demo_experiment', 'DemoConfig', 'three_source_combinations', 'RenderedOnce',
+           'demo_datasets', 'train_variant', 'train_variants', 'evaluate_all', 'significance', 'significance_sentences',
+           'grid_figure', 'run_demo', 'write_demo_report']
 
 # %% ../nbs/23_demo.ipynb #2b9211bf
 def _img_tag(path: Path, width: int|None = None, alt: str = '') -> str:
@@ -58,12 +58,12 @@ def write_report(out: str|Path, title: str, sections: Sequence[tuple[str, str]])
 
 # %% ../nbs/23_demo.ipynb #aaf31ace
 def demo_experiment() -> ExperimentConfig:
-    "The demo's experiment: the synthetic world, a narrow separator (width 8, D = the shipped encoders' 128), a short CPU schedule."
+    "The demo's experiment: the synthetic world, a narrow separator (width 16, D = the shipped encoders' 128), a short CPU schedule."
     e = ExperimentConfig(world='synth', pairs_per_class=20)
-    e.mix.items_per_combination = 24                       # training mixtures per combination
-    e.separator.dim, e.separator.width = 128, 8
-    # short enough for a 2-core CPU without bf16 (see "Measured"); the demo's conclusions hold with it
-    e.train.epochs, e.train.batch_size, e.train.lr, e.train.temperature, e.train.device = 4, 16, 2e-3, 0.1, 'cpu'
+    e.mix.items_per_combination = 48                       # training mixtures per combination
+    e.separator.dim, e.separator.width = 128, 16
+    # not shorter: width 8, 24 mixtures per combination, 4 epochs (lr 2e-3) changed the conclusions (see "Measured")
+    e.train.epochs, e.train.batch_size, e.train.lr, e.train.temperature, e.train.device = 12, 16, 1e-3, 0.1, 'cpu'
     e.generate.composers = ['blend', 'blend_unit', 'layered']   # the paper's Eq. 4, then two of ours
     e.evaluate.per_combination = 50                        # held-out mixtures per combination: 1,000 in all
     return e
@@ -107,14 +107,25 @@ def three_source_combinations(table: ClassTable = PAPER) -> list[tuple[str, str,
     for c in table.combinations: by_bg.setdefault(c.background, []).append(c.foreground)
     return [(a, b, bg) for bg, fs in by_bg.items() for i, a in enumerate(fs) for b in fs[i + 1:]]
 
-def demo_datasets(W: World, dc: DemoConfig, n_sources: int = 2, progress: bool = True):
-    "Training, validation and held-out test mixtures (distinct instances), the test pairs, and FID's reference pairs."
-    e = dc.experiment; ppc = e.pairs_per_class
+class RenderedOnce:
+    "A pair source that renders (or loads) each pair once and keeps it: the demo's mixtures reuse every pair many times."
+    def __init__(self, source, memo: dict|None = None):   # `memo`: shared by wrappers of the same source
+        self.source, self.labels, self.memo = source, source.labels, {} if memo is None else memo
+    def __len__(self): return len(self.source)
+    def __getitem__(self, i: int):
+        i = int(i)
+        if i not in self.memo: self.memo[i] = self.source[i]
+        return self.memo[i]
+
+def demo_datasets(W: World, dc: DemoConfig, n_sources: int = 2, progress: bool = True, memo: dict|None = None):
+    "Training, validation and held-out test mixtures (distinct instances) and the test pairs; `memo` keeps rendered pairs across calls."
+    e = dc.experiment; ppc = e.pairs_per_class; memo = {} if memo is None else memo
+    pairs = lambda split, n: RenderedOnce(W.pairs(split, n), memo.setdefault((split, n), {}))
     combos = e.combinations if n_sources == 2 else three_source_combinations(W.table)
     mix = lambda n, k: MixConfig.from_dict(e.mix.to_dict() | {'items_per_combination': n, 'seed': e.mix.seed + k, 'n_sources': n_sources})
-    test_pairs = W.pairs('test', dc.test_pairs_per_class)
-    sets = {'train': MixtureDataset(W.pairs('train', ppc), combos, mix(e.mix.items_per_combination, 0)),
-            'val': MixtureDataset(W.pairs('val', max(2, ppc // 4)), combos, mix(dc.val_per_combination, 1)),
+    test_pairs = pairs('test', dc.test_pairs_per_class)
+    sets = {'train': MixtureDataset(pairs('train', ppc), combos, mix(e.mix.items_per_combination, 0)),
+            'val': MixtureDataset(pairs('val', max(2, ppc // 4)), combos, mix(dc.val_per_combination, 1)),
             'test': MixtureDataset(test_pairs, combos, mix(e.evaluate.per_combination, 2))}
     return {k: InMemoryDataset(v, 0, f'building {k} mixtures ({n_sources} sources)', progress) for k, v in sets.items()}, test_pairs
 
@@ -172,6 +183,8 @@ def train_variants(W: World, sets, runs: list[tuple[str, int]], dc: DemoConfig, 
 def evaluate_all(W: World, methods_by_seed: dict, items, composers, roles, dc: DemoConfig, real: dict) -> tuple:
     "Per-image rows of mixed and separated images for every (seed, method), their FID/IS rows, and seed 0's images."
     e = dc.experiment; mixed, separated, quality, kept = [], [], [], {}
+    feats = W.image_features()
+    if 'features' in feats: real = {k: batched(feats['features'], v, 256) for k, v in real.items()}   # once, not per method and seed
     ceiling = TrueSources(W.image_encoder); h_true = ceiling.embeddings(items)
     for s, methods in methods_by_seed.items():
         for m in [*methods, ceiling]:
@@ -265,7 +278,8 @@ def run_demo(out: str|Path, dc: DemoConfig|None = None, progress: bool = True) -
     say(f'[1/6] loading the {e.world} world'); W = build_world(e)
     composers = mixed_composers(e.generate, W)
     roles = W.roles() if 'layered' in composers else None
-    sets, test_pairs = demo_datasets(W, dc, 2, progress); real = _reference_images(W, dc); lap('data')
+    rendered = {}   # pairs rendered once, for the two- and three-source sets and the sweeps
+    sets, test_pairs = demo_datasets(W, dc, 2, progress, rendered); real = _reference_images(W, dc); lap('data')
     n_train = (len(dc.variants) + dc.three_sources) * len(dc.seeds)
     say(f"[2/6] training {n_train} AV-GAS separators ({len(dc.variants)} variants × seeds {dc.seeds}"
         f"{' + three-source PIT (ours)' if dc.three_sources else ''}; {e.train.epochs} epochs, {len(sets['train'])} training mixtures)")
@@ -275,7 +289,7 @@ def run_demo(out: str|Path, dc: DemoConfig|None = None, progress: bool = True) -
     methods_by_seed = {s: [baseline] + [m for m, (_, s2) in zip(ms, pairs) if s2 == s] for s in dc.seeds}
     three = None
     if dc.three_sources:
-        sets3, _ = demo_datasets(W, dc, 3, progress)
+        sets3, _ = demo_datasets(W, dc, 3, progress, rendered)
         ms3, runs3 = train_variants(W, sets3, [('a2a+a2v/pit', s) for s in dc.seeds], dc, out/'runs', 3, progress)
         three = {s: [baseline, m] for s, m in zip(dc.seeds, ms3)}; runs += runs3
     for r in runs: say(f"      {r['variant']}, {r['sources']} sources, seed {r['seed']}: epoch {r['best_epoch']} selected")

@@ -382,6 +382,7 @@ def _bootstrap_fid(real: np.ndarray, fake: np.ndarray, idx: np.ndarray) -> np.nd
 def image_quality(world: World, fake: torch.Tensor, real: torch.Tensor|None = None, n_boot: int = 100, seed: int = 0,
                   inception_score: bool = True) -> dict:
     "FID (against `real`, if given) and IS of `fake` (both in [-1, 1]), with 95% bootstrap intervals where possible."
+    # `real` may also be the world's (N, D) features of the reference images, computed once for many calls
     feats, nan = world.image_features(), float('nan')
     if 'features' not in feats:
         from avgas.backends import fid_and_is
@@ -397,7 +398,8 @@ def image_quality(world: World, fake: torch.Tensor, real: torch.Tensor|None = No
         lo, hi = _interval(_bootstrap_is(lg, _resamples(len(lg), n_boot, seed), 10, seed))
         rec |= {'IS': is_m, 'IS_pm': is_s, 'IS_lo': lo, 'IS_hi': hi}
     if real is not None:
-        fr, ff = batched(feats['features'], real, 256).double().numpy(), batched(feats['features'], fake, 256).double().numpy()
+        fr = (real if real.dim() == 2 else batched(feats['features'], real, 256)).double().numpy()
+        ff = batched(feats['features'], fake, 256).double().numpy()
         lo, hi = _interval(_bootstrap_fid(fr, ff, _resamples(len(ff), n_boot, seed)))
         rec |= {'FID': fid_from_features(fr, ff), 'FID_lo': lo, 'FID_hi': hi}
     return rec
