@@ -347,7 +347,7 @@ def write_paper_tables(out: str|Path, mixed: pd.DataFrame, separated: pd.DataFra
         files[table] = out/f'{table}.md'
     return files
 
-# %% ../nbs/19_evaluate.ipynb #4948be19
+# %% ../nbs/19_evaluate.ipynb #566048e1
 # The bootstraps of IS and FID, all resamples at once (the demo computes thousands: one at a time they were most of its
 # evaluation time); the same resamples as `bootstrap_ci` draws, and the same numbers up to float rounding.
 def _resamples(n: int, n_boot: int, seed: int) -> np.ndarray: return np.random.default_rng(seed).integers(0, n, (n_boot, n))
@@ -377,7 +377,7 @@ def _bootstrap_fid(real: np.ndarray, fake: np.ndarray, idx: np.ndarray) -> np.nd
         tr_covmean = torch.linalg.eigvalsh(A @ (b.transpose(1, 2) @ b / k2) @ A).clamp_min(0).sqrt().sum(1)
     return (((mu1 - mu2) ** 2).sum(1) + (a * a).sum() / k1 + (b * b).sum((1, 2)) / k2 - 2 * tr_covmean).numpy()
 
-# %% ../nbs/19_evaluate.ipynb #566048e1
+# %% ../nbs/19_evaluate.ipynb #4948be19
 @torch.no_grad()
 def image_quality(world: World, fake: torch.Tensor, real: torch.Tensor|None = None, n_boot: int = 100, seed: int = 0,
                   inception_score: bool = True) -> dict:
