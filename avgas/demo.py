@@ -11,12 +11,12 @@ from typing import Sequence
 import pandas as pd
 import torch
 import numpy as np
-from .core import PAPER, ClassTable, ConfigBase, ExperimentConfig, MixConfig, seed_everything, to_unit
+from .core import PAPER, ClassTable, ConfigBase, ExperimentConfig, MixConfig, batched, seed_everything, to_unit
 from .errors import ConfigError
-from .checkpoints import atomic_path, load_checkpoint
+from .checkpoints import atomic_path, atomic_write_bytes, load_checkpoint, save_checkpoint
 from .mixing import MixtureDataset, InMemoryDataset
 from .separator import Separator
-from .train import Trainer, SeparatorTask
+from .train import Trainer, SeparatorTask, train_stacked, amp_dtype_for
 from .worlds import World, build_world
 from .generate import AVGASMethod, Sound2SceneMethod, method_label, mixed_composers
 from .evaluate import (TrueSources, evaluate_method, image_quality, paired_difference, quality_rows, row_label, to_markdown,
@@ -24,9 +24,9 @@ from .evaluate import (TrueSources, evaluate_method, image_quality, paired_diffe
 from .failures import loudness_sweep, people_breakdown, plot_sweep, with_roles
 
 # %% auto #0
-__all__ = ['REPORT_CSS', 'write_report', 'demo_experiment', 'DemoConfig', 'three_source_combinations', 'demo_datasets',
-           'train_variant', 'evaluate_all', 'significance', 'significance_sentences', 'grid_figure', 'run_demo',
-           'write_demo_report']
+__all__ = ['REPORT_CSS', 'write_report', 'demo_experiment', 'DemoConfig', 'three_source_combinations', 'RenderedOnce',
+           'demo_datasets', 'train_variant', 'train_variants', 'evaluate_all', 'significance', 'significance_sentences',
+           'grid_figure', 'run_demo', 'write_demo_report']
 
 # %% ../nbs/23_demo.ipynb #2b9211bf
 def _img_tag(path: Path, width: int|None = None, alt: str = '') -> str:
@@ -62,6 +62,7 @@ def demo_experiment() -> ExperimentConfig:
     e = ExperimentConfig(world='synth', pairs_per_class=20)
     e.mix.items_per_combination = 48                       # training mixtures per combination
     e.separator.dim, e.separator.width = 128, 16
+    # not shorter: width 8, 24 mixtures per combination, 4 epochs (lr 2e-3) changed the conclusions (see "Measured")
     e.train.epochs, e.train.batch_size, e.train.lr, e.train.temperature, e.train.device = 12, 16, 1e-3, 0.1, 'cpu'
     e.generate.composers = ['blend', 'blend_unit', 'layered']   # the paper's Eq. 4, then two of ours
     e.evaluate.per_combination = 50                        # held-out mixtures per combination: 1,000 in all
@@ -106,14 +107,25 @@ def three_source_combinations(table: ClassTable = PAPER) -> list[tuple[str, str,
     for c in table.combinations: by_bg.setdefault(c.background, []).append(c.foreground)
     return [(a, b, bg) for bg, fs in by_bg.items() for i, a in enumerate(fs) for b in fs[i + 1:]]
 
-def demo_datasets(W: World, dc: DemoConfig, n_sources: int = 2, progress: bool = True):
-    "Training, validation and held-out test mixtures (distinct instances), the test pairs, and FID's reference pairs."
-    e = dc.experiment; ppc = e.pairs_per_class
+class RenderedOnce:
+    "A pair source that renders (or loads) each pair once and keeps it: the demo's mixtures reuse every pair many times."
+    def __init__(self, source, memo: dict|None = None):   # `memo`: shared by wrappers of the same source
+        self.source, self.labels, self.memo = source, source.labels, {} if memo is None else memo
+    def __len__(self): return len(self.source)
+    def __getitem__(self, i: int):
+        i = int(i)
+        if i not in self.memo: self.memo[i] = self.source[i]
+        return self.memo[i]
+
+def demo_datasets(W: World, dc: DemoConfig, n_sources: int = 2, progress: bool = True, memo: dict|None = None):
+    "Training, validation and held-out test mixtures (distinct instances) and the test pairs; `memo` keeps rendered pairs across calls."
+    e = dc.experiment; ppc = e.pairs_per_class; memo = {} if memo is None else memo
+    pairs = lambda split, n: RenderedOnce(W.pairs(split, n), memo.setdefault((split, n), {}))
     combos = e.combinations if n_sources == 2 else three_source_combinations(W.table)
     mix = lambda n, k: MixConfig.from_dict(e.mix.to_dict() | {'items_per_combination': n, 'seed': e.mix.seed + k, 'n_sources': n_sources})
-    test_pairs = W.pairs('test', dc.test_pairs_per_class)
-    sets = {'train': MixtureDataset(W.pairs('train', ppc), combos, mix(e.mix.items_per_combination, 0)),
-            'val': MixtureDataset(W.pairs('val', max(2, ppc // 4)), combos, mix(dc.val_per_combination, 1)),
+    test_pairs = pairs('test', dc.test_pairs_per_class)
+    sets = {'train': MixtureDataset(pairs('train', ppc), combos, mix(e.mix.items_per_combination, 0)),
+            'val': MixtureDataset(pairs('val', max(2, ppc // 4)), combos, mix(dc.val_per_combination, 1)),
             'test': MixtureDataset(test_pairs, combos, mix(e.evaluate.per_combination, 2))}
     return {k: InMemoryDataset(v, 0, f'building {k} mixtures ({n_sources} sources)', progress) for k, v in sets.items()}, test_pairs
 
@@ -137,11 +149,42 @@ def train_variant(W: World, sets, variant: str, dc: DemoConfig, out: Path, seed:
                                                              'best_epoch': rec['best_epoch'], 'best_val': round(rec['best_val'], 4),
                                                              'seconds': round(time.perf_counter() - t0, 1)}
 
+# %% ../nbs/23_demo.ipynb #e2513f8c
+def train_variants(W: World, sets, runs: list[tuple[str, int]], dc: DemoConfig, out: Path, n_slots: int = 2, progress: bool = True):
+    "Train every (variant, seed) of `runs` at once (stacked); returns their methods and records, in the order of `runs`."
+    exps, models = [], []
+    for v, seed in runs:
+        alignment, assignment = _variant(v)
+        exp = ExperimentConfig.from_dict(dc.experiment.to_dict())
+        exp.audio = W.audio; exp.train.alignment, exp.train.assignment, exp.train.seed, exp.separator.n_slots = alignment, assignment, seed, n_slots
+        if exp.separator.dim != W.audio_encoder.dim:
+            raise ConfigError(f'experiment.separator.dim {exp.separator.dim}: the {W.name} world\'s encoders give {W.audio_encoder.dim}; set it to match')
+        seed_everything(seed)   # the initialisation train_variant gives this seed
+        m = Separator(exp.separator); W.init_separator(m, exp.separator.init); exps.append(exp); models.append(m)
+    t0 = time.perf_counter()
+    recs = train_stacked(models, [(e.train.alignment, e.train.assignment, e.train.seed) for e in exps], sets['train'], sets['val'],
+                         dc.experiment.train, W.audio, {'a2a': W.audio_encoder, 'a2v': W.image_encoder},
+                         cache_dir=out/f'target_cache_{n_slots}', progress=progress)
+    secs = round(time.perf_counter() - t0, 1)
+    methods, records = [], []
+    for (v, seed), exp, m, r in zip(runs, exps, models, recs):
+        d = out/f"{v.replace('/', '_').replace('+', '_')}{'' if n_slots == 2 else '_three_sources'}_seed{seed}"
+        save_checkpoint(d, 'best', m, None, {'epoch': r['best_epoch'], 'best_epoch': r['best_epoch'], 'best_val': r['best_val'],
+                                            'model': 'Separator', 'train': exp.train.to_dict(), 'experiment': exp.to_dict()})
+        atomic_write_bytes(d/'metrics.csv', pd.DataFrame(r['rows']).to_csv(index=False).encode())
+        name = method_label(exp.train.alignment, exp.train.assignment) + ('' if n_slots == 2 else f', {n_slots} sources')
+        methods.append(AVGASMethod(m, exp.audio, name, exp.train.assignment))
+        records.append({'variant': v, 'seed': seed, 'sources': n_slots, 'best_epoch': r['best_epoch'], 'best_val': round(r['best_val'], 4),
+                        'seconds (all stacked together)': secs})
+    return methods, records
+
 # %% ../nbs/23_demo.ipynb #8b9057f2
 @torch.no_grad()
 def evaluate_all(W: World, methods_by_seed: dict, items, composers, roles, dc: DemoConfig, real: dict) -> tuple:
     "Per-image rows of mixed and separated images for every (seed, method), their FID/IS rows, and seed 0's images."
     e = dc.experiment; mixed, separated, quality, kept = [], [], [], {}
+    feats = W.image_features()
+    if 'features' in feats: real = {k: batched(feats['features'], v, 256) for k, v in real.items()}   # once, not per method and seed
     ceiling = TrueSources(W.image_encoder); h_true = ceiling.embeddings(items)
     for s, methods in methods_by_seed.items():
         for m in [*methods, ceiling]:
@@ -235,24 +278,22 @@ def run_demo(out: str|Path, dc: DemoConfig|None = None, progress: bool = True) -
     say(f'[1/6] loading the {e.world} world'); W = build_world(e)
     composers = mixed_composers(e.generate, W)
     roles = W.roles() if 'layered' in composers else None
-    sets, test_pairs = demo_datasets(W, dc, 2, progress); real = _reference_images(W, dc); lap('data')
+    rendered = {}   # pairs rendered once, for the two- and three-source sets and the sweeps
+    sets, test_pairs = demo_datasets(W, dc, 2, progress, rendered); real = _reference_images(W, dc); lap('data')
     n_train = (len(dc.variants) + dc.three_sources) * len(dc.seeds)
     say(f"[2/6] training {n_train} AV-GAS separators ({len(dc.variants)} variants × seeds {dc.seeds}"
         f"{' + three-source PIT (ours)' if dc.three_sources else ''}; {e.train.epochs} epochs, {len(sets['train'])} training mixtures)")
     baseline = Sound2SceneMethod(W.audio_encoder, 'Sound2Scene')
-    methods_by_seed, runs = {}, []
-    for s in dc.seeds:
-        methods_by_seed[s] = [baseline]
-        for v in dc.variants:
-            m, rec = train_variant(W, sets, v, dc, out/'runs'/f"{v.replace('/', '_').replace('+', '_')}_seed{s}", s, 2, progress)
-            methods_by_seed[s].append(m); runs.append(rec); say(f"      {m.name}, seed {s}: epoch {rec['best_epoch']} selected, {rec['seconds']} s")
+    pairs = [(v, s) for s in dc.seeds for v in dc.variants]
+    ms, runs = train_variants(W, sets, pairs, dc, out/'runs', 2, progress)
+    methods_by_seed = {s: [baseline] + [m for m, (_, s2) in zip(ms, pairs) if s2 == s] for s in dc.seeds}
     three = None
     if dc.three_sources:
-        sets3, _ = demo_datasets(W, dc, 3, progress); three = {}
-        for s in dc.seeds:
-            m, rec = train_variant(W, sets3, 'a2a+a2v/pit', dc, out/'runs'/f'three_sources_pit_seed{s}', s, 3, progress)
-            three[s] = [baseline, m]; runs.append(rec); say(f"      {m.name}, seed {s}: epoch {rec['best_epoch']} selected, {rec['seconds']} s")
-    lap('training')
+        sets3, _ = demo_datasets(W, dc, 3, progress, rendered)
+        ms3, runs3 = train_variants(W, sets3, [('a2a+a2v/pit', s) for s in dc.seeds], dc, out/'runs', 3, progress)
+        three = {s: [baseline, m] for s, m in zip(dc.seeds, ms3)}; runs += runs3
+    for r in runs: say(f"      {r['variant']}, {r['sources']} sources, seed {r['seed']}: epoch {r['best_epoch']} selected")
+    lap('training'); say(f"      {len(runs)} separators trained together in {timing['training']} s")
     items = [sets['test'][i] for i in range(len(sets['test']))]
     say(f"[3/6] generating and judging {len(items)} held-out mixtures per method and seed (+ the ceiling)")
     mixed, separated, quality, kept = evaluate_all(W, methods_by_seed, items, composers, roles, dc, real)
@@ -271,7 +312,9 @@ def run_demo(out: str|Path, dc: DemoConfig|None = None, progress: bool = True) -
     say('[5/6] statistics'); names = [m.name for m in seed0]
     sig = significance(mixed, separated, baseline.name, names[1:], 'blend', dc.n_boot); lap('statistics')
     say('[6/6] writing the report')
-    return write_demo_report(out, dc, W, mixed, separated, quality, sweep, sig, three, kept, items, names, runs, timing, t_start)
+    metrics = write_demo_report(out, dc, W, mixed, separated, quality, sweep, sig, three, kept, items, names, runs, timing, t_start)
+    say(f"      time per stage (s): {metrics['timing_s']}; bf16 autocast in training: {metrics['bf16_autocast']}")
+    return metrics
 
 # %% ../nbs/23_demo.ipynb #5e8ae444
 def _crs_plot(mixed: pd.DataFrame, path: Path):
@@ -333,6 +376,8 @@ def write_demo_report(out: Path, dc: DemoConfig, W, mixed, separated, quality, s
     metrics = {'tables': {k: str(v.name) for k, v in files.items()}, 'significance': sig.to_dict('records'),
                'separators': runs, 'synth_world_gates': {k: v for k, v in W.metrics.items() if not isinstance(v, dict)},
                'timing_s': timing | {'total': round(time.perf_counter() - t_start, 1)},
+               # training's autocast is the demo's only reduced-precision path: bf16 where the CPU has it, unless train.amp is false
+               'bf16_autocast': bool(dc.experiment.train.amp) and amp_dtype_for(torch.device(dc.experiment.train.device)) == torch.bfloat16,
                'n_test_mixtures': len(items), 'seeds': dc.seeds, 'config': dc.to_dict(), 'versions': _versions()}
     with atomic_path(out/'metrics.json', 'metrics') as tmp: tmp.write_text(json.dumps(metrics, indent=1, default=float))
     with atomic_path(out/'demo_config.yaml', 'config') as tmp: tmp.write_text(dc.to_yaml())
@@ -373,7 +418,8 @@ def write_demo_report(out: Path, dc: DemoConfig, W, mixed, separated, quality, s
     sections += [
         ('Separators trained', _md_table_html(to_markdown(pd.DataFrame(runs).set_index('variant')))),
         ('Exact configuration and versions', f'<pre>{html.escape(dc.to_yaml())}</pre><pre>{html.escape(json.dumps(metrics["versions"], indent=1))}</pre>'
-         f'<p class="note">Timing (s): {html.escape(json.dumps(metrics["timing_s"]))}</p>'),
+         f'<p class="note">Time per stage (s): {html.escape(json.dumps(metrics["timing_s"]))}; bf16 autocast in training: '
+         f'{"yes" if metrics["bf16_autocast"] else "no (fp32)"}; {metrics["versions"]["threads"]} torch threads.</p>'),
     ]
     write_report(out, 'avgas demo — AV-GAS on the synthetic world', sections)
     return metrics

@@ -347,11 +347,42 @@ def write_paper_tables(out: str|Path, mixed: pd.DataFrame, separated: pd.DataFra
         files[table] = out/f'{table}.md'
     return files
 
+# %% ../nbs/19_evaluate.ipynb #566048e1
+# The bootstraps of IS and FID, all resamples at once (the demo computes thousands: one at a time they were most of its
+# evaluation time); the same resamples as `bootstrap_ci` draws, and the same numbers up to float rounding.
+def _resamples(n: int, n_boot: int, seed: int) -> np.ndarray: return np.random.default_rng(seed).integers(0, n, (n_boot, n))
+
+def _interval(vals: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    a = (1 - level) / 2
+    return float(np.quantile(vals, a)), float(np.quantile(vals, 1 - a))
+
+def _bootstrap_is(logits: np.ndarray, idx: np.ndarray, splits: int = 10, seed: int = 0) -> np.ndarray:
+    "`inception_score_from_logits(logits[i], splits, seed)[0]` for every row i of `idx`."
+    p = torch.from_numpy(np.asarray(logits, dtype=np.float64)).softmax(1)[torch.from_numpy(idx)]     # (R, N, C)
+    p = p[:, torch.from_numpy(np.random.default_rng(seed).permutation(idx.shape[1]))]
+    kl = lambda q: (q * (q.clamp_min(1e-12).log() - q.mean(1, keepdim=True).clamp_min(1e-12).log())).sum(2).mean(1).exp()
+    return torch.stack([kl(part) for part in p.chunk(splits, dim=1)], 1).mean(1).numpy()
+
+def _bootstrap_fid(real: np.ndarray, fake: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    "`fid_from_features(real, fake[i])` for every row i of `idx`."
+    r = torch.from_numpy(np.asarray(real, dtype=np.float64)); f = torch.from_numpy(np.asarray(fake, dtype=np.float64))[torch.from_numpy(idx)]
+    mu1, mu2 = r.mean(0), f.mean(1)
+    a, b = r - mu1, f - mu2[:, None]
+    k1, k2 = len(r) - 1, f.shape[1] - 1
+    if min(len(r), f.shape[1]) < r.shape[1]:
+        tr_covmean = torch.linalg.svdvals(a @ b.transpose(1, 2)).sum(1) / np.sqrt(k1 * k2)
+    else:
+        w, v = torch.linalg.eigh(a.T @ a / k1)                 # tr sqrt(S1 S2) = tr sqrt(A S2 A), A = S1^(1/2): symmetric, so eigvalsh
+        A = (v * w.clamp_min(0).sqrt()) @ v.T
+        tr_covmean = torch.linalg.eigvalsh(A @ (b.transpose(1, 2) @ b / k2) @ A).clamp_min(0).sqrt().sum(1)
+    return (((mu1 - mu2) ** 2).sum(1) + (a * a).sum() / k1 + (b * b).sum((1, 2)) / k2 - 2 * tr_covmean).numpy()
+
 # %% ../nbs/19_evaluate.ipynb #4948be19
 @torch.no_grad()
 def image_quality(world: World, fake: torch.Tensor, real: torch.Tensor|None = None, n_boot: int = 100, seed: int = 0,
                   inception_score: bool = True) -> dict:
     "FID (against `real`, if given) and IS of `fake` (both in [-1, 1]), with 95% bootstrap intervals where possible."
+    # `real` may also be the world's (N, D) features of the reference images, computed once for many calls
     feats, nan = world.image_features(), float('nan')
     if 'features' not in feats:
         from avgas.backends import fid_and_is
@@ -364,11 +395,12 @@ def image_quality(world: World, fake: torch.Tensor, real: torch.Tensor|None = No
     if inception_score:
         lg = batched(feats['logits'], fake, 256).double().numpy()
         is_m, is_s = inception_score_from_logits(lg, 10, seed)
-        lo, hi = bootstrap_ci(lg, n_boot, seed, stat=lambda x: inception_score_from_logits(x, 10, seed)[0])
+        lo, hi = _interval(_bootstrap_is(lg, _resamples(len(lg), n_boot, seed), 10, seed))
         rec |= {'IS': is_m, 'IS_pm': is_s, 'IS_lo': lo, 'IS_hi': hi}
     if real is not None:
-        fr, ff = batched(feats['features'], real, 256).double().numpy(), batched(feats['features'], fake, 256).double().numpy()
-        lo, hi = bootstrap_ci(ff, n_boot, seed, stat=lambda x: fid_from_features(fr, x))
+        fr = (real if real.dim() == 2 else batched(feats['features'], real, 256)).double().numpy()
+        ff = batched(feats['features'], fake, 256).double().numpy()
+        lo, hi = _interval(_bootstrap_fid(fr, ff, _resamples(len(ff), n_boot, seed)))
         rec |= {'FID': fid_from_features(fr, ff), 'FID_lo': lo, 'FID_hi': hi}
     return rec
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/17_train.ipynb #2f52d156
 from __future__ import annotations
-import csv, io, json, math, os, sys, time
+import copy, csv, io, json, math, os, sys, time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ from .worlds import World, build_world
 # %% auto #0
 __all__ = ['SELECTIONS', 'RESUMABLE', 'TargetCache', 'DistInfo', 'setup_distributed', 'gather_batch', 'average_buffers', 'Task',
            'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'is_new_best', 'resume_differences', 'Trainer',
+           'GroupedLinear', 'stack_modules', 'unstack_into', 'StackedSeparators', 'train_stacked',
            'experiment_combinations', 'validation_mix', 'build_experiment', 'encoder_dim', 'train_experiment']
 
 # %% ../nbs/17_train.ipynb #3ae8268a
@@ -405,6 +406,151 @@ class Trainer:
         return {'epoch': self.epoch, 'best_epoch': self.best_epoch, 'best_val': self.best_val,
                 'out_dir': str(self.out_dir), 'best': str(self.out_dir/'best.json'), 'last': str(self.out_dir/'last.json'),
                 'metrics': str(self.out_dir/'metrics.csv')}
+
+# %% ../nbs/17_train.ipynb #c8d6635a
+class GroupedLinear(nn.Module):
+    "G independent linear maps: (B, G·in) → (B, G·out) with one batched matrix product."
+    def __init__(self, linears: list[nn.Linear]):
+        super().__init__()
+        self.groups = len(linears)
+        self.weight = nn.Parameter(torch.stack([l.weight.detach() for l in linears]).clone())   # (G, out, in)
+        self.bias = nn.Parameter(torch.stack([l.bias.detach() for l in linears]).clone())       # (G, out)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B = x.shape[0]
+        y = torch.baddbmm(self.bias[:, None], x.reshape(B, self.groups, -1).transpose(0, 1), self.weight.transpose(1, 2))
+        return y.transpose(0, 1).reshape(B, -1)
+
+def _stack_leaf(mods: list[nn.Module]) -> nn.Module:
+    m0, G = mods[0], len(mods)
+    if isinstance(m0, nn.Conv2d):
+        c = nn.Conv2d(m0.in_channels * G, m0.out_channels * G, m0.kernel_size, m0.stride, m0.padding, m0.dilation,
+                      m0.groups * G, m0.bias is not None, m0.padding_mode)
+        with torch.no_grad():
+            c.weight.copy_(torch.cat([m.weight for m in mods]))
+            if m0.bias is not None: c.bias.copy_(torch.cat([m.bias for m in mods]))
+        return c
+    if isinstance(m0, nn.BatchNorm2d):
+        b = nn.BatchNorm2d(m0.num_features * G, m0.eps, m0.momentum, m0.affine, m0.track_running_stats)
+        with torch.no_grad():
+            for k in ('weight', 'bias', 'running_mean', 'running_var'): getattr(b, k).copy_(torch.cat([getattr(m, k) for m in mods]))
+            b.num_batches_tracked.copy_(m0.num_batches_tracked)
+        return b
+    if isinstance(m0, nn.Linear): return GroupedLinear(mods)
+    if any(True for _ in m0.parameters(recurse=False)) or any(True for _ in m0.buffers(recurse=False)):
+        raise InputError(f'stack_modules: cannot stack a {type(m0).__name__} (only Conv2d, BatchNorm2d, Linear and parameter-free layers)')
+    return m0
+
+def stack_modules(models: list[nn.Module]) -> nn.Module:
+    "One network computing G same-architecture models side by side: channels concatenated, convolutions grouped."
+    shapes = {tuple((k, tuple(v.shape)) for k, v in m.state_dict().items()) for m in models}
+    if len(shapes) != 1: raise InputError(f'stack_modules: the {len(models)} models differ in architecture')
+    out = copy.deepcopy(models[0])
+    for name, mod in list(out.named_modules()):
+        if name and not any(True for _ in mod.children()):
+            parent, _, leaf = name.rpartition('.')
+            setattr(out.get_submodule(parent) if parent else out, leaf, _stack_leaf([m.get_submodule(name) for m in models]))
+    return out
+
+def unstack_into(stacked: nn.Module, models: list[nn.Module]) -> list[nn.Module]:
+    "Copy each model's slice of a `stack_modules` network back into it (parameters and BatchNorm statistics)."
+    G = len(models)
+    with torch.no_grad():
+        for name, mod in stacked.named_modules():
+            if not isinstance(mod, (nn.Conv2d, nn.BatchNorm2d, GroupedLinear)): continue
+            for g, m in enumerate(models):
+                tgt = m.get_submodule(name)
+                for k, v in [*tgt.named_parameters(recurse=False), *tgt.named_buffers(recurse=False)]:
+                    src = getattr(mod, k)
+                    v.copy_(src if k == 'num_batches_tracked' else src[g] if isinstance(mod, GroupedLinear) else src.chunk(G)[g])
+    return models
+
+# %% ../nbs/17_train.ipynb #d0d50331
+class StackedSeparators(nn.Module):
+    "G `Separator`s of one configuration as one grouped network: (B, G, F, T) spectrograms, one channel per model → (B, G, N, D)."
+    def __init__(self, models: list[Separator]):
+        super().__init__()
+        self.G, self.cfg = len(models), models[0].cfg
+        self.net = stack_modules(models)
+    def forward(self, spec: torch.Tensor) -> torch.Tensor:
+        n = self.net
+        x = n.maxpool(n.relu(n.bn1(n.conv1(spec))))
+        x = n.layer4(n.layer3(n.layer2(n.layer1(x))))
+        return n.head(torch.flatten(n.avgpool(x), 1)).view(spec.shape[0], self.G, self.cfg.n_slots, self.cfg.dim)
+    def unstack(self, models: list[Separator]) -> list[Separator]:
+        "Write each model's current weights back into `models`."
+        return unstack_into(self.net, models)
+
+# %% ../nbs/17_train.ipynb #3bc27108
+def train_stacked(models: list[Separator],
+                  runs: list[tuple[str, str, int]],   # (alignment, assignment, seed) of each model
+                  train_ds: Dataset, val_ds: Dataset|None, cfg: TrainConfig, audio: AudioConfig,
+                  encoders: dict[str, nn.Module],     # 'a2a': f_A, 'a2v': f_V (those the alignments need)
+                  cache_dir: str|Path|None = None, progress: bool = True) -> list[dict]:
+    "Train G separators as one stacked network; returns each one's record (best epoch, best validation loss, per-epoch log)."
+    if len(models) != len(runs): raise InputError(f'train_stacked: {len(models)} models but {len(runs)} runs')
+    if len(train_ds) < cfg.batch_size: raise InputError(f'training set: {len(train_ds)} items is fewer than one batch ({cfg.batch_size})')
+    if cfg.selection not in SELECTIONS: raise ConfigError(f"train.selection {cfg.selection!r}: unknown; expected one of {list(SELECTIONS)}")
+    dev, G = get_device(cfg.device), len(models)
+    if dev.type == 'cpu': keep_freed_memory_in_heap()
+    tasks = [SeparatorTask(TrainConfig.from_dict(cfg.to_dict() | {'alignment': a, 'assignment': s}), audio, encoders.get('a2a'),
+                           encoders.get('a2v')) for a, s, _ in runs]   # checks each run's names and encoders
+    kinds = sorted({k for t in tasks for k in t.keys})
+    caches = {k: TargetCache(encoders[k], 'audio' if k == 'a2a' else 'image', cache_dir, dev) for k in kinds}
+    def targets(b: dict) -> dict[str, torch.Tensor]:   # what SeparatorTask.targets does, for every kind any model needs
+        out = {}
+        for k, c in caches.items():
+            x, keys = (b['sources'], b['source_keys']) if k == 'a2a' else (b['images'], b['image_keys'])
+            out[k] = c.get(x.flatten(0, 1), [h for row in keys for h in row]).view(*x.shape[:2], -1).to(dev)
+        return out
+    for ds in (train_ds, val_ds):
+        if ds is None: continue
+        for b in DataLoader(ds, batch_size=64, collate_fn=collate_mixtures): targets(b)
+    for c in caches.values(): c.save()
+    seeds = sorted({s for *_, s in runs}); col = [seeds.index(s) for *_, s in runs]
+    net = StackedSeparators(models).to(dev).to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
+    amp = amp_dtype_for(dev) if cfg.amp else None
+    spec = Spectrogram(audio).to(dev)
+    samplers = [DistributedSampler(train_ds, 1, 0, shuffle=True, seed=s, drop_last=True) for s in seeds]
+    loaders = [DataLoader(train_ds, cfg.batch_size, sampler=sm, collate_fn=collate_mixtures, drop_last=True) for sm in samplers]
+
+    def losses(batches: list[dict]) -> torch.Tensor:
+        specs = [spec(b['mixture'].to(dev)) for b in batches]
+        tgs = [targets(b) for b in batches]
+        x = torch.cat([specs[c] for c in col], 1).contiguous(memory_format=torch.channels_last)
+        with torch.autocast(dev.type, dtype=amp) if amp else nullcontext(): pred = net(x)
+        pred = pred.float()
+        return torch.stack([separation_loss(pred[:, g], tgs[col[g]], a, s, cfg.temperature)[0] for g, (a, s, _) in enumerate(runs)])
+
+    recs = [{'best_epoch': 0, 'best_val': math.inf, 'rows': []} for _ in range(G)]
+    best = [None] * G
+    for epoch in range(cfg.epochs):
+        for sm in samplers: sm.set_epoch(epoch)
+        net.train(); t0, sums, n = time.perf_counter(), torch.zeros(G, dtype=torch.float64), 0
+        for batches in tqdm(zip(*loaders), total=len(loaders[0]), desc=f'epoch {epoch + 1}/{cfg.epochs} ({G} models)', disable=not progress, leave=False):
+            opt.zero_grad(set_to_none=True)
+            l = losses(list(batches))
+            if not torch.isfinite(l).all(): raise FloatingPointError(f'epoch {epoch}: training loss {l.tolist()} (not finite)')
+            l.sum().backward(); opt.step()
+            sums += l.detach().double().cpu(); n += 1
+        secs, val = time.perf_counter() - t0, torch.full((G,), math.nan, dtype=torch.float64)
+        if val_ds is not None:
+            net.eval(); tot, cnt = torch.zeros(G, dtype=torch.float64), 0
+            with torch.no_grad():
+                for b in DataLoader(val_ds, cfg.batch_size, collate_fn=collate_mixtures):
+                    if len(b['mixture']) < 2: continue   # a contrastive loss needs negatives
+                    tot += losses([b] * len(seeds)).double().cpu() * len(b['mixture']); cnt += len(b['mixture'])
+            val = tot / max(cnt, 1)
+        net.unstack(models)
+        for g, r in enumerate(recs):
+            tl, v = sums[g].item() / max(n, 1), val[g].item()
+            prev = r['rows'][-1]['train_loss'] if r['rows'] else math.inf
+            improved = is_new_best(cfg.selection, v, r['best_val'], tl, prev)
+            if improved: r['best_val'], r['best_epoch'], best[g] = v, epoch + 1, copy.deepcopy(models[g].state_dict())
+            r['rows'].append({'epoch': epoch + 1, 'train_loss': round(tl, 6), 'val_loss': round(v, 6), 'seconds': round(secs, 3), 'best': int(improved)})
+    for m, b in zip(models, best):
+        if b is not None: m.load_state_dict(b)
+    return recs
 
 # %% ../nbs/17_train.ipynb #e1d9e7c9
 def experiment_combinations(cfg: ExperimentConfig, table: ClassTable = PAPER) -> list[tuple[str, ...]]:

@@ -1,0 +1,76 @@
+"""The demo's separators trained all at once (stacked) against one by one, same steps, same data, bf16 off.
+
+Three ways to train the same (variant, seed) separators of `avgas demo` on the same synthetic-world
+mixtures, each model with its own seed's initialisation and batch order, for the same epochs:
+
+* **one by one (Trainer)** — what the demo did before: `avgas.demo.train_variant`, one
+  `avgas.train.Trainer` per separator (its own target-cache fill, checkpoint per epoch).
+* **one by one (train_stacked, G = 1)** — `avgas.train.train_stacked` called once per separator:
+  the same loop as below without the stacking, to tell the stacking's share from the loop's.
+* **stacked** — `avgas.demo.train_variants`: every separator in one `StackedSeparators` network,
+  one grouped convolution per layer, one Adam step (what the demo does now).
+
+Autocast is off in all three (`train.amp = False`: fp32, as on CPUs without native bf16). The three
+run interleaved, `--rounds` times, in this one process, with the same torch threads; the printed
+ratios are of the summed times. Timings on a shared machine are noisy: read the ratios, and the
+load average printed with them.
+
+    python benchmarks/stacked_training.py [--width 8] [--items 8] [--epochs 1] [--rounds 2] [--threads 2]
+"""
+import argparse, os, tempfile, time
+from pathlib import Path
+import torch
+
+from avgas.demo import DemoConfig, demo_datasets, train_variant, train_variants, _variant
+from avgas.worlds import build_world
+from avgas.train import train_stacked
+from avgas.separator import Separator
+from avgas.core import ExperimentConfig, seed_everything
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--width', type=int, default=8)
+    ap.add_argument('--items', type=int, default=8, help='training mixtures per combination')
+    ap.add_argument('--epochs', type=int, default=1)
+    ap.add_argument('--rounds', type=int, default=2)
+    ap.add_argument('--threads', type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    dc = DemoConfig(); e = dc.experiment
+    e.separator.width, e.mix.items_per_combination, e.train.epochs, e.train.amp = a.width, a.items, a.epochs, False
+    W = build_world(e)
+    sets, _ = demo_datasets(W, dc, 2, progress=False)
+    runs = [(v, s) for s in dc.seeds for v in dc.variants]
+    steps = len(sets['train']) // e.train.batch_size * e.train.epochs
+    print(f'{len(runs)} separators (width {a.width}), {len(sets["train"])} training mixtures, {a.epochs} epoch(s): '
+          f'{steps} steps each; fp32 (train.amp false); {torch.get_num_threads()} torch threads')
+
+    def one_by_one_trainer(d):
+        for v, s in runs: train_variant(W, sets, v, dc, d/f'{v.replace("/", "_").replace("+", "_")}_{s}', s, 2, progress=False)
+
+    def one_by_one_stacked_loop(d):
+        for v, s in runs:
+            al, asg = _variant(v)
+            exp = ExperimentConfig.from_dict(e.to_dict()); exp.separator.n_slots = 2
+            seed_everything(s); m = Separator(exp.separator)
+            train_stacked([m], [(al, asg, s)], sets['train'], sets['val'], e.train, W.audio,
+                          {'a2a': W.audio_encoder, 'a2v': W.image_encoder}, cache_dir=d/'cache', progress=False)
+
+    def stacked(d): train_variants(W, sets, runs, dc, d, 2, progress=False)
+
+    ways = {'one by one (Trainer)': one_by_one_trainer, 'one by one (train_stacked, G = 1)': one_by_one_stacked_loop,
+            f'stacked (G = {len(runs)})': stacked}
+    secs = dict.fromkeys(ways, 0.0)
+    for r in range(a.rounds):
+        for name, f in ways.items():
+            with tempfile.TemporaryDirectory() as d:
+                t = time.perf_counter(); f(Path(d)); secs[name] += time.perf_counter() - t
+    base = secs['one by one (Trainer)']
+    for name, t in secs.items():
+        print(f'{name:40s} {t / a.rounds:7.1f} s per round   speed-up vs one by one (Trainer): {base / t:.2f}x')
+    print(f'load average (1, 5, 15 min): {os.getloadavg()}')
+
+
+if __name__ == '__main__':
+    main()
