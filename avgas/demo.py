@@ -4,7 +4,7 @@
 
 # %% ../nbs/23_demo.ipynb #d82382a2
 from __future__ import annotations
-import base64, html, json, platform, time
+import base64, html, json, platform, textwrap, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -237,16 +237,36 @@ def significance_sentences(sig: pd.DataFrame) -> list[str]:
     return out
 
 # %% ../nbs/23_demo.ipynb #6cb6d41c
-def grid_figure(rows: list[list[torch.Tensor]], labels: list[str], columns: list[str], path: Path):
-    "A labelled image grid (rows of equal-length image lists in [-1, 1]) saved as PNG."
+def _detected_captions(mixed: pd.DataFrame, separated: pd.DataFrame, base: str, best: str, composers: Sequence[str],
+                       items: Sequence[int], seed: int) -> list[list[tuple[str, bool]]]:
+    "What the detector found in each image of the example grid, from the per-image rows (no detector call)."
+    m = mixed[mixed['seed'] == seed].set_index(['method', 'composer', 'item'])
+    def mixed_caption(method, composer, i):
+        fg, bg = (bool(m.loc[(method, composer, i), k]) for k in ('found_first', 'found_second'))
+        return ({(True, True): 'found both', (True, False): 'found fg only', (False, True): 'found bg only'}.get((fg, bg), 'found neither'), fg and bg)
+    s = separated[separated['seed'] == seed] if len(separated) else separated
+    def slot_caption(i, k):
+        r = s[(s['method'] == best) & (s['item'] == i) & (s['slot'] == k + 1)]
+        if r.empty: return ('—', False)
+        ok = bool(r['CRS'].iloc[0] > 0)
+        return (f"{r['source'].iloc[0][:2]}: {'found' if ok else 'missed'}", ok)
+    n_slots = int(s[s['method'] == best]['slot'].max()) if len(s) else 0
+    return [[mixed_caption(base, 'blend', i)] + [mixed_caption(best, c, i) for c in composers] + [slot_caption(i, k) for k in range(n_slots)]
+            for i in items]
+
+# %% ../nbs/23_demo.ipynb #5d84bb14
+def grid_figure(rows: list[list[torch.Tensor]], labels: list[str], columns: list[str], path: Path,
+                captions: list[list[tuple[str, bool]]]|None = None):   # under each image: (text, all classes found?)
+    "A labelled image grid (rows of equal-length image lists in [-1, 1]) saved as PNG; captions in green (found) or red."
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     R, C = len(rows), len(columns)
     fig, axes = plt.subplots(R, C, figsize=(1.25 * C + 1.6, 1.25 * R + 0.4), squeeze=False)
     for r, row in enumerate(rows):
         for c, im in enumerate(row):
             ax = axes[r][c]; ax.imshow(to_unit(im).permute(1, 2, 0).numpy()); ax.set_xticks([]); ax.set_yticks([])
-            if r == 0: ax.set_title(columns[c], fontsize=7)
+            if r == 0: ax.set_title('\n'.join(textwrap.fill(l, 20) for l in columns[c].split('\n')), fontsize=7)
             if c == 0: ax.set_ylabel(labels[r], fontsize=6, rotation=0, ha='right', va='center')
+            if captions: ax.set_xlabel(captions[r][c][0], fontsize=6, color='#1a7f37' if captions[r][c][1] else '#c0392b')
     fig.tight_layout()
     with atomic_path(path, 'figure') as tmp: fig.savefig(tmp, dpi=110, format='png')
     plt.close(fig)
@@ -371,7 +391,8 @@ def write_demo_report(out: Path, dc: DemoConfig, W, mixed, separated, quality, s
     rows = [[kept[base]['blend'][labels.index(c)]] + [kept[best][x][labels.index(c)] for x in composers]
             + [kept[best]['separated'][labels.index(c), k] for k in range(kept[best]['separated'].shape[1])] for c in pick]
     cols = [f'{base}\nblend'] + [f'{best}\n{x}' for x in composers] + ['separated, slot 1', 'separated, slot 2']
-    grid_figure(rows, [p.replace(' + ', '\n+ ') for p in pick], cols, out/'grid_examples.png')
+    grid_figure(rows, [p.replace(' + ', '\n+ ') for p in pick], cols, out/'grid_examples.png',
+                _detected_captions(mixed, separated, base, best, composers, [labels.index(c) for c in pick], dc.seeds[0]))
     sentences = significance_sentences(sig)
     metrics = {'tables': {k: str(v.name) for k, v in files.items()}, 'significance': sig.to_dict('records'),
                'separators': runs, 'synth_world_gates': {k: v for k, v in W.metrics.items() if not isinstance(v, dict)},
@@ -402,7 +423,8 @@ def write_demo_report(out: Path, dc: DemoConfig, W, mixed, separated, quality, s
         ('CRS per method and composer', _img_tag(out/'crs.png', 760, 'CRS')),
         ('Examples (cf. the paper\'s Figures 4 and 5)', f'<figure>{_img_tag(out/"grid_examples.png", 1000, "examples")}'
          f'<figcaption>Held-out mixtures. Columns: the baseline\'s image, then {html.escape(best)} with each composer, then its '
-         'separated images.</figcaption></figure>'),
+         'separated images. Under each image, what the detector found there (green: every class the image should show; '
+         'red: not all): foreground and background for mixed images, the slot\'s own source for separated ones.</figcaption></figure>'),
         ('Failure analysis (appendix C): people classes', '<p>Combinations whose foreground is prompted "person" '
          '(people cheering, people crowd, singing choir) beside the rest.</p>' + md(files['extra_people_classes'])),
         ('Failure analysis (appendix C): a quiet source disappears',
