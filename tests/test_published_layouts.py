@@ -117,3 +117,10 @@ def test_inception_stand_in_matches_torchmetrics(tmp_path):
     assert torch.allclose(inc.features(real).mean(0), theirs, rtol=1e-4, atol=1e-5)
     sd = torch.load(w, weights_only=True); sd.pop(next(iter(sd))); torch.save(sd, tmp_path / 'short.pth')
     with pytest.raises(CheckpointError, match='not the layout'): InceptionFeatures(tmp_path / 'short.pth')
+
+def test_crafted_swav_file_is_refused_and_never_runs(tmp_path):
+    "SwAV's loader, like every other, reads with weights_only: a pickled payload is refused before it can run."
+    Payload.marker = tmp_path / 'ran'
+    torch.save({'module.conv1.weight': torch.zeros(1), 'module.x': Payload()}, tmp_path / 'swav.pth.tar')
+    with pytest.raises(CheckpointError, match='refused'): SwAVImageEncoder.from_checkpoint(tmp_path)
+    assert not Payload.marker.exists()
