@@ -12,11 +12,11 @@ import pandas as pd
 import torch
 import numpy as np
 from .core import PAPER, ClassTable, ConfigBase, ExperimentConfig, MixConfig, batched, seed_everything, to_unit
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .checkpoints import atomic_path, atomic_write_bytes, load_checkpoint, save_checkpoint
 from .mixing import MixtureDataset, InMemoryDataset
 from .separator import Separator
-from .train import Trainer, SeparatorTask, train_stacked, amp_dtype_for
+from .train import Trainer, SeparatorTask, train_stacked, train_in_processes, fork_map, can_fork, amp_dtype_for
 from .worlds import World, build_world
 from .generate import AVGASMethod, Sound2SceneMethod, method_label, mixed_composers
 from .evaluate import (TrueSources, evaluate_method, image_quality, paired_difference, quality_rows, row_label, to_markdown,
@@ -25,8 +25,9 @@ from .failures import loudness_sweep, people_breakdown, plot_sweep, with_roles
 
 # %% auto #0
 __all__ = ['REPORT_CSS', 'write_report', 'demo_experiment', 'DemoConfig', 'three_source_combinations', 'RenderedOnce',
-           'demo_datasets', 'train_variant', 'train_variants', 'evaluate_all', 'significance', 'significance_sentences',
-           'grid_figure', 'run_demo', 'write_demo_report']
+           'demo_datasets', 'train_variant', 'train_variants', 'split_by_seed', 'in_workers', 'evaluate_all',
+           'significance', 'significance_sentences', 'verdict', 'run_conclusions', 'same_conclusions', 'grid_figure',
+           'run_demo', 'write_demo_report']
 
 # %% ../nbs/23_demo.ipynb #2b9211bf
 def _img_tag(path: Path, width: int|None = None, alt: str = '') -> str:
@@ -58,14 +59,14 @@ def write_report(out: str|Path, title: str, sections: Sequence[tuple[str, str]])
 
 # %% ../nbs/23_demo.ipynb #aaf31ace
 def demo_experiment() -> ExperimentConfig:
-    "The demo's experiment: the synthetic world, a narrow separator (width 16, D = the shipped encoders' 128), a short CPU schedule."
+    "The demo's experiment: the synthetic world, a narrow separator (width 8, D = the shipped encoders' 128), a short CPU schedule (ours)."
     e = ExperimentConfig(world='synth', pairs_per_class=20)
-    e.mix.items_per_combination = 48                       # training mixtures per combination
-    e.separator.dim, e.separator.width = 128, 16
-    # not shorter: width 8, 24 mixtures per combination, 4 epochs (lr 2e-3) changed the conclusions (see "Measured")
-    e.train.epochs, e.train.batch_size, e.train.lr, e.train.temperature, e.train.device = 12, 16, 1e-3, 0.1, 'cpu'
-    e.generate.composers = ['blend', 'blend_unit', 'layered']   # the paper's Eq. 4, then two of ours
-    e.evaluate.per_combination = 50                        # held-out mixtures per combination: 1,000 in all
+    e.mix.items_per_combination = 32                       # training mixtures per combination
+    e.separator.dim, e.separator.width = 128, 8
+    # 120 steps per separator; the conclusions this schedule reaches are checked against the long one's under "Measured"
+    e.train.epochs, e.train.batch_size, e.train.lr, e.train.temperature, e.train.device = 3, 16, 2e-3, 0.1, 'cpu'
+    e.generate.composers = ['blend', 'layered']            # the paper's Eq. 4, then ours (blend_unit: `--experiment.generate.composers`)
+    e.evaluate.per_combination = 51                        # 1,020 held-out mixtures per method; each of 3 seeds judged on its own 340
     return e
 
 # %% ../nbs/23_demo.ipynb #64532318
@@ -84,6 +85,7 @@ class DemoConfig(ConfigBase):
     n_boot: int = 1000                  # bootstrap resamples of the confidence intervals
     grid_combinations: int = 8          # combinations shown in the example grid
     threads: int = 0                    # torch threads (0: torch's default)
+    workers: int = 2                    # CPU training processes of one thread each (ours); 1: all separators stacked in this process
 
     @classmethod
     def quick(cls) -> 'DemoConfig':
@@ -151,7 +153,7 @@ def train_variant(W: World, sets, variant: str, dc: DemoConfig, out: Path, seed:
 
 # %% ../nbs/23_demo.ipynb #e2513f8c
 def train_variants(W: World, sets, runs: list[tuple[str, int]], dc: DemoConfig, out: Path, n_slots: int = 2, progress: bool = True):
-    "Train every (variant, seed) of `runs` at once (stacked); returns their methods and records, in the order of `runs`."
+    "Train every (variant, seed) of `runs` (stacked, or in `dc.workers` processes on CPU); returns their methods and records, in `runs`' order."
     exps, models = [], []
     for v, seed in runs:
         alignment, assignment = _variant(v)
@@ -162,9 +164,9 @@ def train_variants(W: World, sets, runs: list[tuple[str, int]], dc: DemoConfig, 
         seed_everything(seed)   # the initialisation train_variant gives this seed
         m = Separator(exp.separator); W.init_separator(m, exp.separator.init); exps.append(exp); models.append(m)
     t0 = time.perf_counter()
-    recs = train_stacked(models, [(e.train.alignment, e.train.assignment, e.train.seed) for e in exps], sets['train'], sets['val'],
-                         dc.experiment.train, W.audio, {'a2a': W.audio_encoder, 'a2v': W.image_encoder},
-                         cache_dir=out/f'target_cache_{n_slots}', progress=progress)
+    recs = train_in_processes(models, [(e.train.alignment, e.train.assignment, e.train.seed) for e in exps], sets['train'], sets['val'],
+                              dc.experiment.train, W.audio, {'a2a': W.audio_encoder, 'a2v': W.image_encoder},
+                              cache_dir=out/f'target_cache_{n_slots}', workers=dc.workers, progress=progress)
     secs = round(time.perf_counter() - t0, 1)
     methods, records = [], []
     for (v, seed), exp, m, r in zip(runs, exps, models, recs):
@@ -175,34 +177,48 @@ def train_variants(W: World, sets, runs: list[tuple[str, int]], dc: DemoConfig, 
         name = method_label(exp.train.alignment, exp.train.assignment) + ('' if n_slots == 2 else f', {n_slots} sources')
         methods.append(AVGASMethod(m, exp.audio, name, exp.train.assignment))
         records.append({'variant': v, 'seed': seed, 'sources': n_slots, 'best_epoch': r['best_epoch'], 'best_val': round(r['best_val'], 4),
-                        'seconds (all stacked together)': secs})
+                        'seconds (all trained together)': secs})
     return methods, records
 
 # %% ../nbs/23_demo.ipynb #8b9057f2
+def split_by_seed(items: list, seeds: Sequence[int]) -> dict[int, list]:
+    "Every seed its own share of the test mixtures (every len(seeds)-th, so each combination is spread evenly): each mixture judged once per method."
+    return {s: items[k::len(seeds)] for k, s in enumerate(seeds)}
+
+def in_workers(fn, n: int, workers: int, desc: str, progress: bool = True) -> list:
+    "[fn(0), …, fn(n-1)], from `workers` forked processes where the platform can fork (CPU work only)."
+    if workers > 1 and n > 1 and can_fork():
+        done = dict(fork_map(fn, n, workers, desc, progress)); return [done[i] for i in range(n)]
+    return [fn(i) for i in range(n)]
+
 @torch.no_grad()
-def evaluate_all(W: World, methods_by_seed: dict, items, composers, roles, dc: DemoConfig, real: dict) -> tuple:
-    "Per-image rows of mixed and separated images for every (seed, method), their FID/IS rows, and seed 0's images."
-    e = dc.experiment; mixed, separated, quality, kept = [], [], [], {}
+def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers, roles, dc: DemoConfig, real: dict) -> tuple:
+    "Per-image rows of mixed and separated images for every (seed, method) on that seed's mixtures, their FID/IS rows, and the first seed's images."
+    e = dc.experiment
     feats = W.image_features()
     if 'features' in feats: real = {k: batched(feats['features'], v, 256) for k, v in real.items()}   # once, not per method and seed
-    ceiling = TrueSources(W.image_encoder); h_true = ceiling.embeddings(items)
-    for s, methods in methods_by_seed.items():
-        for m in [*methods, ceiling]:
-            rows, sep, ims = evaluate_method(m, W.generator, items, W.detector, W.ranker, composers, roles, s, keep_images=True,
-                                             lam=e.generate.lam, truncation=e.generate.truncation, table=W.table,
-                                             embeddings=h_true if m is ceiling else None)
-            mixed.append(rows.assign(seed=s)); separated.append(sep.assign(seed=s))
-            nb = max(20, dc.n_boot // 10)
-            quality += quality_rows(W, m.name, ims, composers, real, s, nb)
-            quality += [{'table': 'extra_fid_mixed', 'method': row_label(m.name, c), 'seed': s,
-                         **image_quality(W, ims[c], real['composites'], nb, s, inception_score=False)} for c in composers]
-            if s == list(methods_by_seed)[0]: kept[m.name] = ims
-    return pd.concat(mixed, ignore_index=True), pd.concat(separated, ignore_index=True), pd.DataFrame(quality), kept
+    ceiling, first = TrueSources(W.image_encoder), list(methods_by_seed)[0]
+    units = [(s, m) for s, methods in methods_by_seed.items() for m in [*methods, ceiling]]
+    def judge(k):
+        s, m = units[k]; items = items_by_seed[s]
+        rows, sep, ims = evaluate_method(m, W.generator, items, W.detector, W.ranker, composers, roles, s, keep_images=True,
+                                         lam=e.generate.lam, truncation=e.generate.truncation, table=W.table,
+                                         embeddings=ceiling.embeddings(items) if m is ceiling else None)
+        nb = max(20, dc.n_boot // 10)
+        quality = quality_rows(W, m.name, ims, composers, real, s, nb)
+        quality += [{'table': 'extra_fid_mixed', 'method': row_label(m.name, c), 'seed': s,
+                     **image_quality(W, ims[c], real['composites'], nb, s, inception_score=False)} for c in composers]
+        kept = {c: v.numpy() for c, v in ims.items()} if s == first else None   # arrays cross processes by value
+        return rows.assign(seed=s), sep.assign(seed=s), quality, kept
+    out = in_workers(judge, len(units), dc.workers, f'judging {len(units)} (seed, method) pairs', dc.workers > 1)
+    kept = {m.name: {c: torch.from_numpy(v) for c, v in r[3].items()} for (s, m), r in zip(units, out) if r[3] is not None}
+    return (pd.concat([r[0] for r in out], ignore_index=True), pd.concat([r[1] for r in out], ignore_index=True),
+            pd.DataFrame([q for r in out for q in r[2]]), kept)
 
 # %% ../nbs/23_demo.ipynb #eda68273
 def significance(mixed: pd.DataFrame, separated: pd.DataFrame, baseline: str, methods: Sequence[str],
                  composer: str = 'blend', n_boot: int = 1000) -> pd.DataFrame:
-    "Paired-bootstrap differences (same mixtures, same seeds): each method vs the baseline in Table 1, vs the first method in Tables 2–3."
+    "Paired-bootstrap differences (same mixtures and seeds; seeds and mixtures resampled): each method vs the baseline in Table 1, vs the first in Tables 2–3."
     recs = []
     key = ['seed', 'item']
     t1 = mixed[mixed['composer'] == composer]
@@ -213,7 +229,7 @@ def significance(mixed: pd.DataFrame, separated: pd.DataFrame, baseline: str, me
         for metric in ('CRS', 'R@2*'):
             j = a[[metric]].join(b[[metric]], lsuffix='_a', rsuffix='_b', how='inner')
             recs.append({'table': 'Table 1 (mixed)', 'metric': metric, 'comparison': f'{m} − {baseline}',
-                         **paired_difference(j[f'{metric}_a'], j[f'{metric}_b'], n_boot)})
+                         **paired_difference(j[f'{metric}_a'], j[f'{metric}_b'], n_boot, groups=j.index.get_level_values('seed'))})
     ref = methods[0] if methods else None
     for src, tname in (('foreground', 'Table 2 (separated foreground)'), ('background', 'Table 3 (separated background)')):
         d = separated[separated['source'] == src] if len(separated) else separated
@@ -225,7 +241,7 @@ def significance(mixed: pd.DataFrame, separated: pd.DataFrame, baseline: str, me
             for metric in ('CRS', 'R@1'):
                 j = a[[metric]].join(r[[metric]], lsuffix='_a', rsuffix='_b', how='inner')
                 recs.append({'table': tname, 'metric': metric, 'comparison': f'{m} − {ref}',
-                             **paired_difference(j[f'{metric}_a'], j[f'{metric}_b'], n_boot)})
+                             **paired_difference(j[f'{metric}_a'], j[f'{metric}_b'], n_boot, groups=j.index.get_level_values('seed'))})
     return pd.DataFrame(recs)
 
 def significance_sentences(sig: pd.DataFrame) -> list[str]:
@@ -235,6 +251,27 @@ def significance_sentences(sig: pd.DataFrame) -> list[str]:
         verdict = 'significant' if r.significant else 'not significant'
         out.append(f"{r.table}, {r.metric}: {r.comparison} = {r.diff:+.1f} points (95% CI [{r.ci_lo:+.1f}, {r.ci_hi:+.1f}]): {verdict}.")
     return out
+
+# %% ../nbs/23_demo.ipynb #b0f98375
+def verdict(r) -> str:
+    "'+' or '−' for a significant difference of that sign, 'n.s.' otherwise."
+    return ('+' if r['diff'] > 0 else '−') if r['significant'] else 'n.s.'
+
+def run_conclusions(out: str|Path, n_boot: int = 1000) -> pd.DataFrame:
+    "Every comparison of the demo run in `out`, recomputed from its per-image CSVs (seeds and mixtures resampled)."
+    out = Path(out)
+    missing = [f for f in ('per_image_mixed.csv', 'per_image_separated.csv') if not (out/f).exists()]
+    if missing: raise InputError(f'demo run {out}: missing {missing}; point at a folder `avgas demo --out` wrote')
+    read = lambda f: pd.read_csv(out/f) if (out/f).stat().st_size > 1 else pd.DataFrame()   # a run without separators: an empty file
+    mixed, separated = read('per_image_mixed.csv'), read('per_image_separated.csv')
+    names = [m for m in dict.fromkeys(mixed['method']) if not m.startswith('Ceiling')]
+    return significance(mixed, separated, names[0], names[1:], 'blend', n_boot).assign(verdict=lambda d: d.apply(verdict, axis=1))
+
+def same_conclusions(a: pd.DataFrame, b: pd.DataFrame, names: tuple[str, str] = ('a', 'b')) -> pd.DataFrame:
+    "Two runs' verdicts per comparison (outer join: a comparison one run lacks shows as missing) and whether they agree."
+    key = ['table', 'metric', 'comparison']
+    j = a.set_index(key)[['diff', 'verdict']].join(b.set_index(key)[['diff', 'verdict']], how='outer', lsuffix=f' {names[0]}', rsuffix=f' {names[1]}')
+    return j.assign(same=j[f'verdict {names[0]}'] == j[f'verdict {names[1]}'])
 
 # %% ../nbs/23_demo.ipynb #6cb6d41c
 def _detected_captions(mixed: pd.DataFrame, separated: pd.DataFrame, base: str, best: str, composers: Sequence[str],
@@ -313,15 +350,16 @@ def run_demo(out: str|Path, dc: DemoConfig|None = None, progress: bool = True) -
         ms3, runs3 = train_variants(W, sets3, [('a2a+a2v/pit', s) for s in dc.seeds], dc, out/'runs', 3, progress)
         three = {s: [baseline, m] for s, m in zip(dc.seeds, ms3)}; runs += runs3
     for r in runs: say(f"      {r['variant']}, {r['sources']} sources, seed {r['seed']}: epoch {r['best_epoch']} selected")
-    lap('training'); say(f"      {len(runs)} separators trained together in {timing['training']} s")
-    items = [sets['test'][i] for i in range(len(sets['test']))]
-    say(f"[3/6] generating and judging {len(items)} held-out mixtures per method and seed (+ the ceiling)")
+    lap('training'); say(f"      {len(runs)} separators trained in {timing['training']} s")
+    items = split_by_seed([sets['test'][i] for i in range(len(sets['test']))], dc.seeds)
+    say(f"[3/6] generating and judging {len(sets['test'])} held-out mixtures per method, each seed its own {len(items[dc.seeds[0]])} (+ the ceiling)")
     mixed, separated, quality, kept = evaluate_all(W, methods_by_seed, items, composers, roles, dc, real)
     if three is not None:
-        items3 = [sets3['test'][i] for i in range(len(sets3['test']))]
-        runs3 = [(s, evaluate_method(m, W.generator, items3, W.detector, W.ranker, composers, roles, s, table=W.table))
-                 for s, ms in three.items() for m in ms]
-        three = tuple(pd.concat([r[k].assign(seed=s) for s, r in runs3], ignore_index=True) for k in (0, 1))
+        items3 = split_by_seed([sets3['test'][i] for i in range(len(sets3['test']))], dc.seeds)
+        units3 = [(s, m) for s, ms in three.items() for m in ms]
+        judged3 = in_workers(lambda k: evaluate_method(units3[k][1], W.generator, items3[units3[k][0]], W.detector, W.ranker, composers,
+                                                       roles, units3[k][0], table=W.table)[:2], len(units3), dc.workers, 'judging three sources', False)
+        three = tuple(pd.concat([r[k].assign(seed=s) for (s, _), r in zip(units3, judged3)], ignore_index=True) for k in (0, 1))
     lap('evaluation')
     say(f'[4/6] loudness sweeps over {dc.sweep_ratios} dB: the paper\'s equal-gain sum, and RMS-matched (ours)')
     seed0 = methods_by_seed[dc.seeds[0]]
@@ -332,7 +370,7 @@ def run_demo(out: str|Path, dc: DemoConfig|None = None, progress: bool = True) -
     say('[5/6] statistics'); names = [m.name for m in seed0]
     sig = significance(mixed, separated, baseline.name, names[1:], 'blend', dc.n_boot); lap('statistics')
     say('[6/6] writing the report')
-    metrics = write_demo_report(out, dc, W, mixed, separated, quality, sweep, sig, three, kept, items, names, runs, timing, t_start)
+    metrics = write_demo_report(out, dc, W, mixed, separated, quality, sweep, sig, three, kept, items[dc.seeds[0]], names, runs, timing, t_start)
     say(f"      time per stage (s): {metrics['timing_s']}; bf16 autocast in training: {metrics['bf16_autocast']}")
     return metrics
 
@@ -346,6 +384,8 @@ def _crs_plot(mixed: pd.DataFrame, path: Path):
     ax.legend(fontsize=7, title='composer', title_fontsize=7); fig.tight_layout()
     with atomic_path(path, 'figure') as tmp: fig.savefig(tmp, dpi=110, format='png')
     plt.close(fig); return path
+
+_COMPOSER_NOTES = {'blend_unit': 'Eq. 4 on unit vectors, renormalised', 'layered': 'each source rendered alone, composed as layers'}
 
 def write_demo_report(out: Path, dc: DemoConfig, W, mixed, separated, quality, sweep, sig, three, kept, items, names, runs, timing, t_start) -> dict:
     "Tables 1–3 and our extra tables (CSV + Markdown), plots, grids, metrics.json and index.html."
@@ -394,32 +434,34 @@ def write_demo_report(out: Path, dc: DemoConfig, W, mixed, separated, quality, s
     grid_figure(rows, [p.replace(' + ', '\n+ ') for p in pick], cols, out/'grid_examples.png',
                 _detected_captions(mixed, separated, base, best, composers, [labels.index(c) for c in pick], dc.seeds[0]))
     sentences = significance_sentences(sig)
+    n_test = int(((mixed['method'] == names[0]) & (mixed['composer'] == composers[0])).sum())   # per method, all seeds
     metrics = {'tables': {k: str(v.name) for k, v in files.items()}, 'significance': sig.to_dict('records'),
                'separators': runs, 'synth_world_gates': {k: v for k, v in W.metrics.items() if not isinstance(v, dict)},
                'timing_s': timing | {'total': round(time.perf_counter() - t_start, 1)},
                # training's autocast is the demo's only reduced-precision path: bf16 where the CPU has it, unless train.amp is false
                'bf16_autocast': bool(dc.experiment.train.amp) and amp_dtype_for(torch.device(dc.experiment.train.device)) == torch.bfloat16,
-               'n_test_mixtures': len(items), 'seeds': dc.seeds, 'config': dc.to_dict(), 'versions': _versions()}
+               'n_test_mixtures': n_test, 'seeds': dc.seeds, 'config': dc.to_dict(), 'versions': _versions()}
     with atomic_path(out/'metrics.json', 'metrics') as tmp: tmp.write_text(json.dumps(metrics, indent=1, default=float))
     with atomic_path(out/'demo_config.yaml', 'config') as tmp: tmp.write_text(dc.to_yaml())
     md = lambda p: _md_table_html(Path(p).read_text())
     cell = ('<p class="note">Each cell: mean ± std over the 20 combinations (the paper\'s ±; for IS, ± std over 10 splits), '
-            f'averaged over seeds {dc.seeds}; beside it the std over seeds and the 95% bootstrap interval over images '
-            f'({len(items)} held-out mixtures per method and seed). Rows "paper, VGGSound" are the paper\'s numbers on '
+            f'averaged over seeds {dc.seeds}; beside it the std over seeds and the 95% bootstrap interval over seeds and images '
+            f'({n_test} held-out mixtures per method, each seed judged on its own {len(items)}). Rows "paper, VGGSound" are the paper\'s numbers on '
             'VGGSound with Inception, YOLO-World and CLIP; ours are on the synthetic world with its own judges, so compare '
             'the pattern, not the values. "(ours)" marks what the paper does not have.</p>')
     sections = [
         ('What this is', '<p>The AV-GAS pipeline on avgas\'s synthetic world (the 26 classes and 20 combinations of the '
          'paper\'s Table 4, judged on Table 5\'s prompts), with the Sound2Scene baseline (one embedding of the whole mixture) '
          'against AV-GAS separators trained here with the paper\'s selection rule. <b>blend</b> is the paper\'s Eq. 4 on the '
-         'raw vectors (λ = 0.5); <b>blend_unit</b> (Eq. 4 on unit vectors, renormalised) and <b>layered</b> (each source '
-         'rendered alone, composed as layers) are our composers; PIT slots and the ceiling are ours too. FID and IS use the '
+         'raw vectors (λ = 0.5). Our composers: ' + '; '.join(f'<b>{c}</b> ({_COMPOSER_NOTES[c]})' for c in composers if c in _COMPOSER_NOTES)
+         + '. PIT slots and the ceiling are ours too. FID and IS use the '
          'synthetic world\'s labelled extractors (f_V embeddings, ranker logits), not Inception.</p>'),
         ('Table 1 — mixed images (audio-visual generation)', cell + md(files['table1_mixed'])),
         ('Table 2 — separated foreground images (slot 1)', md(files['table2_separated_foreground'])),
         ('Table 3 — separated background images (slot 2)', md(files['table3_separated_background'])),
         ('Which differences are significant', '<ul>' + ''.join(f'<li>{html.escape(t)}</li>' for t in sentences) + '</ul>'
-         '<p class="note">Paired bootstrap over the same mixtures and seeds; significant when the 95% interval excludes 0.</p>'),
+         '<p class="note">Paired bootstrap over the same mixtures and seeds, resampling the training seeds and then the mixtures '
+         'within each; significant when the 95% interval excludes 0.</p>'),
         ('CRS per method and composer', _img_tag(out/'crs.png', 760, 'CRS')),
         ('Examples (cf. the paper\'s Figures 4 and 5)', f'<figure>{_img_tag(out/"grid_examples.png", 1000, "examples")}'
          f'<figcaption>Held-out mixtures. Columns: the baseline\'s image, then {html.escape(best)} with each composer, then its '

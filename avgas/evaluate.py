@@ -25,10 +25,11 @@ from .generate import generate, mixed_composers
 # %% auto #0
 __all__ = ['PAPER_RESULTS', 'TABLE_METRICS', 'crs', 'recall_at_k', 'per_source_recall', 'summary_table', 'format_table',
            'to_markdown', 'save_table', 'plot_metric', 'prompt_scores', 'evaluate_images', 'per_combination',
-           'source_slots', 'evaluate_method', 'bootstrap_ci', 'paired_difference', 'stat_table', 'fid_from_features',
-           'inception_score_from_logits', 'row_label', 'write_paper_tables', 'image_quality', 'composition_ceiling',
-           'TrueSources', 'evaluate_folder', 'quality_rows', 'save_method_images', 'evaluate_end_to_end',
-           'class_centroids', 'nearest_classes', 'slot_accuracy', 'mixture_topn_accuracy', 'evaluate_separation']
+           'source_slots', 'evaluate_method', 'bootstrap_ci', 'hierarchical_means', 'paired_difference', 'stat_table',
+           'fid_from_features', 'inception_score_from_logits', 'row_label', 'write_paper_tables', 'image_quality',
+           'composition_ceiling', 'TrueSources', 'evaluate_folder', 'quality_rows', 'save_method_images',
+           'evaluate_end_to_end', 'class_centroids', 'nearest_classes', 'slot_accuracy', 'mixture_topn_accuracy',
+           'evaluate_separation']
 
 # %% ../nbs/19_evaluate.ipynb #12cb9bd4
 def crs(detected: Sequence[set[str]], expected: Sequence[Sequence[str]]) -> float:
@@ -208,25 +209,40 @@ def evaluate_method(method, G, items: Sequence[dict], detector: Detector, ranker
 # %% ../nbs/19_evaluate.ipynb #e3f80faa
 import numpy as np
 
-def bootstrap_ci(x, n_boot: int = 1000, seed: int = 0, level: float = 0.95, stat=np.mean) -> tuple[float, float]:
-    "Percentile bootstrap interval of `stat(x)` over the entries of `x` (1-D) or the rows of `x` (2-D)."
+def bootstrap_ci(x, n_boot: int = 1000, seed: int = 0, level: float = 0.95, stat=np.mean, groups=None) -> tuple[float, float]:
+    "Percentile bootstrap interval of `stat(x)` over the entries of `x` (1-D) or its rows (2-D); with `groups`, of the mean, seeds resampled too."
     x = np.asarray(x, dtype=float)
     if len(x) == 0: raise InputError('bootstrap_ci: no values')
-    idx = np.random.default_rng(seed).integers(0, len(x), (n_boot, len(x)))
-    vals = np.array([stat(x[i]) for i in idx])
+    if groups is not None: vals = hierarchical_means(x, groups, n_boot, seed)
+    else:
+        idx = np.random.default_rng(seed).integers(0, len(x), (n_boot, len(x)))
+        vals = np.array([stat(x[i]) for i in idx])
     a = (1 - level) / 2
     return float(np.quantile(vals, a)), float(np.quantile(vals, 1 - a))
 
-def paired_difference(a, b, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
-    "mean(a) - mean(b) over paired values (the same images/mixtures), its bootstrap interval, and whether it excludes 0."
+def hierarchical_means(x, groups, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    "Bootstrap means of `x` that resample the groups (training seeds) with replacement, then the values within each drawn group."
+    # resampling only images treats one training run as the truth; a second seed can move a method by more than that interval
+    x, g = np.asarray(x, float), np.asarray(groups)
+    if len(g) != len(x): raise InputError(f'hierarchical_means: {len(x)} values but {len(g)} group labels')
+    keys = list(dict.fromkeys(g.tolist())); rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(keys), (n_boot, len(keys)))
+    means = np.empty(pick.shape)
+    for k, key in enumerate(keys):
+        v, drawn = x[g == key], pick == k
+        if drawn.any(): means[drawn] = v[rng.integers(0, len(v), (int(drawn.sum()), len(v)))].mean(1)
+    return means.mean(1)
+
+def paired_difference(a, b, n_boot: int = 1000, seed: int = 0, level: float = 0.95, groups=None) -> dict:
+    "mean(a) - mean(b) over paired values (the same images/mixtures), its bootstrap interval (seeds resampled too with `groups`), significant?"
     a, b = np.asarray(a, float), np.asarray(b, float)
     if a.shape != b.shape: raise InputError(f'paired_difference: {a.shape} and {b.shape} values are not paired')
-    lo, hi = bootstrap_ci(a - b, n_boot, seed, level)
+    lo, hi = bootstrap_ci(a - b, n_boot, seed, level, groups=groups)
     return {'diff': float((a - b).mean()), 'ci_lo': lo, 'ci_hi': hi, 'significant': bool(lo > 0 or hi < 0)}
 
-# %% ../nbs/19_evaluate.ipynb #ebca4038
+# %% ../nbs/19_evaluate.ipynb #1ac54ea6
 def stat_table(rows: pd.DataFrame, metrics: Sequence[str], by: Sequence[str], n_boot: int = 1000) -> pd.DataFrame:
-    "Per group of `by`: mean, std over combinations, std over seeds, 95% CI over images, for each metric."
+    "Per group of `by`: mean, std over combinations, std over seeds, 95% CI over seeds and images, for each metric."
     need = [*by, 'seed', 'combination', *metrics]
     missing = [c for c in need if c not in rows.columns]
     if missing: raise InputError(f'stat_table: rows have no column(s) {missing}')
@@ -236,7 +252,7 @@ def stat_table(rows: pd.DataFrame, metrics: Sequence[str], by: Sequence[str], n_
         for m in metrics:
             pc = g.groupby(['seed', 'combination'], sort=False)[m].mean().unstack('combination')
             per_seed = pc.mean(axis=1)
-            lo, hi = bootstrap_ci(g[m].to_numpy(), n_boot)
+            lo, hi = bootstrap_ci(g[m].to_numpy(), n_boot, groups=g['seed'].to_numpy())
             rec |= {(m, 'mean'): per_seed.mean(), (m, 'std_combinations'): pc.std(axis=1, ddof=0).mean(),
                     (m, 'std_seeds'): per_seed.std(ddof=1) if len(per_seed) > 1 else float('nan'),
                     (m, 'ci_lo'): lo, (m, 'ci_hi'): hi}

@@ -30,8 +30,9 @@ from .worlds import World, build_world
 # %% auto #0
 __all__ = ['SELECTIONS', 'RESUMABLE', 'TargetCache', 'DistInfo', 'setup_distributed', 'gather_batch', 'average_buffers', 'Task',
            'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'is_new_best', 'resume_differences', 'Trainer',
-           'GroupedLinear', 'stack_modules', 'unstack_into', 'StackedSeparators', 'train_stacked',
-           'experiment_combinations', 'validation_mix', 'build_experiment', 'encoder_dim', 'train_experiment']
+           'GroupedLinear', 'stack_modules', 'unstack_into', 'StackedSeparators', 'filled_targets', 'train_stacked',
+           'can_fork', 'fork_map', 'train_in_processes', 'experiment_combinations', 'validation_mix',
+           'build_experiment', 'encoder_dim', 'train_experiment']
 
 # %% ../nbs/17_train.ipynb #3ae8268a
 class TargetCache:
@@ -481,17 +482,9 @@ class StackedSeparators(nn.Module):
         return unstack_into(self.net, models)
 
 # %% ../nbs/17_train.ipynb #3bc27108
-def train_stacked(models: list[Separator],
-                  runs: list[tuple[str, str, int]],   # (alignment, assignment, seed) of each model
-                  train_ds: Dataset, val_ds: Dataset|None, cfg: TrainConfig, audio: AudioConfig,
-                  encoders: dict[str, nn.Module],     # 'a2a': f_A, 'a2v': f_V (those the alignments need)
-                  cache_dir: str|Path|None = None, progress: bool = True) -> list[dict]:
-    "Train G separators as one stacked network; returns each one's record (best epoch, best validation loss, per-epoch log)."
-    if len(models) != len(runs): raise InputError(f'train_stacked: {len(models)} models but {len(runs)} runs')
-    if len(train_ds) < cfg.batch_size: raise InputError(f'training set: {len(train_ds)} items is fewer than one batch ({cfg.batch_size})')
-    if cfg.selection not in SELECTIONS: raise ConfigError(f"train.selection {cfg.selection!r}: unknown; expected one of {list(SELECTIONS)}")
-    dev, G = get_device(cfg.device), len(models)
-    if dev.type == 'cpu': keep_freed_memory_in_heap()
+def filled_targets(runs: list[tuple[str, str, int]], train_ds: Dataset, val_ds: Dataset|None, cfg: TrainConfig, audio: AudioConfig,
+                   encoders: dict[str, nn.Module], cache_dir: str|Path|None = None, dev: torch.device|str = 'cpu'):
+    "Every target any of `runs` needs, for both sets, computed (or read from `cache_dir`) once; returns batch -> {kind: (B, N, D)}."
     tasks = [SeparatorTask(TrainConfig.from_dict(cfg.to_dict() | {'alignment': a, 'assignment': s}), audio, encoders.get('a2a'),
                            encoders.get('a2v')) for a, s, _ in runs]   # checks each run's names and encoders
     kinds = sorted({k for t in tasks for k in t.keys})
@@ -506,6 +499,21 @@ def train_stacked(models: list[Separator],
         if ds is None: continue
         for b in DataLoader(ds, batch_size=64, collate_fn=collate_mixtures): targets(b)
     for c in caches.values(): c.save()
+    return targets
+
+# %% ../nbs/17_train.ipynb #8762f5f5
+def train_stacked(models: list[Separator],
+                  runs: list[tuple[str, str, int]],   # (alignment, assignment, seed) of each model
+                  train_ds: Dataset, val_ds: Dataset|None, cfg: TrainConfig, audio: AudioConfig,
+                  encoders: dict[str, nn.Module],     # 'a2a': f_A, 'a2v': f_V (those the alignments need)
+                  cache_dir: str|Path|None = None, progress: bool = True) -> list[dict]:
+    "Train G separators as one stacked network; returns each one's record (best epoch, best validation loss, per-epoch log)."
+    if len(models) != len(runs): raise InputError(f'train_stacked: {len(models)} models but {len(runs)} runs')
+    if len(train_ds) < cfg.batch_size: raise InputError(f'training set: {len(train_ds)} items is fewer than one batch ({cfg.batch_size})')
+    if cfg.selection not in SELECTIONS: raise ConfigError(f"train.selection {cfg.selection!r}: unknown; expected one of {list(SELECTIONS)}")
+    dev, G = get_device(cfg.device), len(models)
+    if dev.type == 'cpu': keep_freed_memory_in_heap()
+    targets = filled_targets(runs, train_ds, val_ds, cfg, audio, encoders, cache_dir, dev)
     seeds = sorted({s for *_, s in runs}); col = [seeds.index(s) for *_, s in runs]
     net = StackedSeparators(models).to(dev).to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
@@ -550,6 +558,45 @@ def train_stacked(models: list[Separator],
             r['rows'].append({'epoch': epoch + 1, 'train_loss': round(tl, 6), 'val_loss': round(v, 6), 'seconds': round(secs, 3), 'best': int(improved)})
     for m, b in zip(models, best):
         if b is not None: m.load_state_dict(b)
+    return recs
+
+# %% ../nbs/17_train.ipynb #b0ac9b02
+_FORKED: dict = {}   # what forked workers inherit (the function and everything it reads): nothing of it is pickled
+
+def _forked_call(i: int):
+    torch.set_num_threads(1)
+    return i, _FORKED['fn'](i)
+
+def can_fork() -> bool:
+    import multiprocessing as mp
+    return 'fork' in mp.get_all_start_methods()
+
+def fork_map(fn, n: int, workers: int = 2, desc: str = '', progress: bool = True):
+    "Yield (i, fn(i)) for i < n, in completion order, from `workers` forked one-thread processes; only i and the results cross."
+    import multiprocessing as mp
+    if not can_fork(): raise RuntimeError('fork_map: this platform cannot fork processes; run the work in this process')
+    if _FORKED: raise RuntimeError('fork_map: already inside a fork_map')
+    _FORKED['fn'] = fn
+    try:
+        with mp.get_context('fork').Pool(max(1, min(workers, n))) as pool:
+            yield from tqdm(pool.imap_unordered(_forked_call, range(n)), total=n, desc=desc, disable=not progress, leave=False)
+    finally: _FORKED.clear()
+
+def train_in_processes(models: list[Separator], runs: list[tuple[str, str, int]], train_ds: Dataset, val_ds: Dataset|None,
+                       cfg: TrainConfig, audio: AudioConfig, encoders: dict[str, nn.Module], cache_dir: str|Path|None = None,
+                       workers: int = 2, progress: bool = True) -> list[dict]:
+    "`train_stacked`'s training for each model, spread over `workers` forked one-thread processes (CPU); in place, like it."
+    if workers < 2 or len(models) < 2 or get_device(cfg.device).type != 'cpu' or not can_fork():
+        return train_stacked(models, runs, train_ds, val_ds, cfg, audio, encoders, cache_dir, progress)
+    if len(models) != len(runs): raise InputError(f'train_in_processes: {len(models)} models but {len(runs)} runs')
+    filled_targets(runs, train_ds, val_ds, cfg, audio, encoders, cache_dir)   # once here; each process reads the saved caches
+    def one(i):
+        m = models[i]
+        rec = train_stacked([m], [runs[i]], train_ds, val_ds, cfg, audio, encoders, cache_dir, progress=False)[0]
+        return st_save({k: v.contiguous() for k, v in m.state_dict().items()}), rec
+    recs = [None] * len(models)
+    for i, (blob, rec) in fork_map(one, len(models), workers, f'training {len(models)} separators in {workers} processes', progress):
+        models[i].load_state_dict(st_load(blob)); recs[i] = rec
     return recs
 
 # %% ../nbs/17_train.ipynb #e1d9e7c9

@@ -1,0 +1,39 @@
+"""Do two `avgas demo` runs reach the same conclusions? Every comparison's verdict, side by side.
+
+Each run's comparisons (Table 1: each method against Sound2Scene on CRS and R@2*; Tables 2–3: each
+method against the first AV-GAS variant on separated CRS and R@1) are recomputed from its per-image
+CSVs with `avgas.demo.run_conclusions`: paired bootstrap, training seeds resampled and then the
+mixtures within each seed. A verdict is '+' (significantly above), '−' (significantly below) or
+'n.s.'. The script prints both runs' differences and verdicts, the comparisons whose verdicts differ,
+and each run's stage times from its metrics.json.
+
+    python benchmarks/demo_conclusions.py REFERENCE_RUN CANDIDATE_RUN [--n-boot 2000]
+"""
+import argparse, json, sys
+from pathlib import Path
+import pandas as pd
+from avgas.demo import run_conclusions, same_conclusions
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('reference'); ap.add_argument('candidate')
+    ap.add_argument('--n-boot', type=int, default=2000)
+    a = ap.parse_args()
+    runs = {}
+    for name, d in (('reference', a.reference), ('candidate', a.candidate)):
+        runs[name] = run_conclusions(d, a.n_boot)
+        m = json.loads((Path(d)/'metrics.json').read_text()) if (Path(d)/'metrics.json').exists() else {}
+        print(f"{name}: {d}; stages (s): {m.get('timing_s')}; bf16 autocast: {m.get('bf16_autocast')}; "
+              f"test mixtures per method: {m.get('n_test_mixtures')}; seeds: {m.get('seeds')}")
+    j = same_conclusions(runs['reference'], runs['candidate'], ('reference', 'candidate'))
+    with pd.option_context('display.width', 200, 'display.max_colwidth', 60, 'display.max_rows', 100):
+        print(j.round(2).to_string())
+    diff = j[~j['same']]
+    print(f"\n{int(j['same'].sum())} of {len(j)} conclusions the same; different: {len(diff)}")
+    if len(diff): print(diff.round(2).to_string())
+    return 0 if diff.empty else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
