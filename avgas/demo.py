@@ -363,9 +363,11 @@ def run_demo(out: str|Path, dc: DemoConfig|None = None, progress: bool = True) -
     lap('evaluation')
     say(f'[4/6] loudness sweeps over {dc.sweep_ratios} dB: the paper\'s equal-gain sum, and RMS-matched (ours)')
     seed0 = methods_by_seed[dc.seeds[0]]
-    sweep = pd.concat([loudness_sweep(seed0, W.generator, test_pairs, W.detector, W.ranker, dc.sweep_ratios, e.combinations,
-                                      dc.sweep_per_combination, composers, roles, dc.seeds[0], progress=progress, mode=mode, table=W.table)
-                       for mode in ('sum', 'rms')], ignore_index=True)
+    modes = ('sum', 'rms')
+    sweep = pd.concat(in_workers(lambda k: loudness_sweep(seed0, W.generator, test_pairs, W.detector, W.ranker, dc.sweep_ratios, e.combinations,
+                                                          dc.sweep_per_combination, composers, roles, dc.seeds[0], progress=False,
+                                                          mode=modes[k], table=W.table), 2, dc.workers, 'loudness sweeps', progress),
+                      ignore_index=True)
     lap('sweep')
     say('[5/6] statistics'); names = [m.name for m in seed0]
     sig = significance(mixed, separated, baseline.name, names[1:], 'blend', dc.n_boot); lap('statistics')

@@ -170,6 +170,7 @@ def evaluate_method(method, G, items: Sequence[dict], detector: Detector, ranker
                     keep_images: bool = False, lam: float = 0.5, truncation: float|None = None,
                     table: ClassTable = PAPER,
                     embeddings: torch.Tensor|None = None,   # (B, N, D) to judge instead of method.embed's (e.g. the true sources': the ceiling)
+                    separated: bool = True,                 # False: mixed images only (no per-source images generated or judged)
                     ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     "Mixed rows (one per mixture × composer: CRS, R@2*), separated rows (one per mixture × source: CRS_1, R@1), images."
     classes = [tuple(it['classes']) for it in items]; n_src = len(classes[0])
@@ -186,7 +187,7 @@ def evaluate_method(method, G, items: Sequence[dict], detector: Detector, ranker
                                     'loudness_db': ratio}))
         if keep_images: images[c] = ims
     sep_rows = pd.DataFrame()
-    if h.shape[1] > 1:
+    if separated and h.shape[1] > 1:
         sep = generate(G, h, 'separate', seed=seed, batch_size=batch, truncation=truncation)   # (B, K, 3, S, S)
         flat = sep.flatten(0, 1)
         ps, prompts = prompt_scores(ranker.scores(flat, table.classes), table.classes, table)

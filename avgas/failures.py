@@ -35,8 +35,8 @@ def loudness_sweep(methods: Sequence, G, pairs, detector, ranker,
                MixConfig(normalize_rms=False, gain_db=(0.0, 0.0), relative_db=(float(r), 0.0), items_per_combination=per_combination, seed=seed))
         ds = MixtureDataset(pairs, combinations, cfg)
         items = [ds[i] for i in range(len(ds))]
-        for m in methods:
-            rows, _, _ = evaluate_method(m, G, items, detector, ranker, composers, roles, seed, table=table)
+        for m in methods:   # the same noise z per mixture at every ratio; mixed images only
+            rows, _, _ = evaluate_method(m, G, items, detector, ranker, composers, roles, seed, table=table, separated=False)
             frames.append(rows.assign(ratio_db=float(r), mode=mode))
     return pd.concat(frames, ignore_index=True)
 

@@ -1,21 +1,24 @@
-"""The demo's separators trained all at once (stacked) against one by one, same steps, same data, bf16 off.
+"""The demo's separators trained stacked, or in two processes, against one by one: same steps, same data, bf16 off.
 
-Three ways to train the same (variant, seed) separators of `avgas demo` on the same synthetic-world
+Four ways to train the same (variant, seed) separators of `avgas demo` on the same synthetic-world
 mixtures, each model with its own seed's initialisation and batch order, for the same epochs:
 
 * **one by one (Trainer)** — what the demo did before: `avgas.demo.train_variant`, one
   `avgas.train.Trainer` per separator (its own target-cache fill, checkpoint per epoch).
 * **one by one (train_stacked, G = 1)** — `avgas.train.train_stacked` called once per separator:
   the same loop as below without the stacking, to tell the stacking's share from the loop's.
-* **stacked** — `avgas.demo.train_variants`: every separator in one `StackedSeparators` network,
-  one grouped convolution per layer, one Adam step (what the demo does now).
+* **stacked** — `avgas.demo.train_variants` with `workers = 1`: every separator in one
+  `StackedSeparators` network, one grouped convolution per layer, one Adam step (the demo's way on a GPU).
+* **processes** — `avgas.demo.train_variants` with `workers = 2` (the demo's way on a CPU):
+  `avgas.train.train_in_processes`, each separator's `train_stacked` loop (G = 1) in one of two
+  forked one-thread processes.
 
-Autocast is off in all three (`train.amp = False`: fp32, as on CPUs without native bf16). The three
+Autocast is off in all four (`train.amp = False`: fp32, as on CPUs without native bf16). The four
 run interleaved, `--rounds` times, in this one process, with the same torch threads; the printed
 ratios are of the summed times. Timings on a shared machine are noisy: read the ratios, and the
 load average printed with them.
 
-    python benchmarks/stacked_training.py [--width 8] [--items 8] [--epochs 1] [--rounds 2] [--threads 2]
+    python benchmarks/stacked_training.py [--width 8] [--items 8] [--epochs 1] [--rounds 2] [--threads 2] [--workers 2]
 """
 import argparse, os, tempfile, time
 from pathlib import Path
@@ -35,6 +38,7 @@ def main():
     ap.add_argument('--epochs', type=int, default=1)
     ap.add_argument('--rounds', type=int, default=2)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--workers', type=int, default=2, help='processes of the demo\'s way (train_in_processes)')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     dc = DemoConfig(); e = dc.experiment
@@ -57,10 +61,14 @@ def main():
             train_stacked([m], [(al, asg, s)], sets['train'], sets['val'], e.train, W.audio,
                           {'a2a': W.audio_encoder, 'a2v': W.image_encoder}, cache_dir=d/'cache', progress=False)
 
-    def stacked(d): train_variants(W, sets, runs, dc, d, 2, progress=False)
+    def stacked(d):
+        dc.workers = 1; train_variants(W, sets, runs, dc, d, 2, progress=False)
+
+    def in_processes(d):
+        dc.workers = a.workers; train_variants(W, sets, runs, dc, d, 2, progress=False)
 
     ways = {'one by one (Trainer)': one_by_one_trainer, 'one by one (train_stacked, G = 1)': one_by_one_stacked_loop,
-            f'stacked (G = {len(runs)})': stacked}
+            f'stacked (G = {len(runs)})': stacked, f'{a.workers} one-thread processes (the demo)': in_processes}
     secs = dict.fromkeys(ways, 0.0)
     for r in range(a.rounds):
         for name, f in ways.items():
