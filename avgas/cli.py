@@ -158,14 +158,16 @@ def prepare_out(path: str|Path, what: str = 'output folder') -> Path:
 class DemoOptions:
     out: str = 'avgas-demo'       # report folder
     quick: bool = False           # the one-minute smoke schedule instead of the default one
+    full: bool = False            # the long schedule (width 16, 12 epochs): the one the default's conclusions are checked against
     progress: bool = True         # progress bars
 
 # %% ../nbs/25_cli.ipynb #2ad06602
 def cmd_demo(dc, o: DemoOptions) -> int:
     "`avgas demo`: the whole pipeline, then the table and where the report is."
     from avgas.demo import run_demo
+    if o.quick and o.full: raise ConfigError('avgas demo: --quick and --full name two schedules; give one')
     out = prepare_out(o.out, 'report folder'); t0 = time.perf_counter()
-    print(f"avgas demo: {'quick ' if o.quick else ''}run on the {dc.experiment.world} world -> {out.resolve()}", flush=True)
+    print(f"avgas demo: {'quick ' if o.quick else 'full ' if o.full else ''}run on the {dc.experiment.world} world -> {out.resolve()}", flush=True)
     run_demo(out, dc, progress=o.progress)
     print(f'done in {time.perf_counter() - t0:.0f} s')
     print((out/'table1_mixed.md').read_text())
@@ -363,7 +365,7 @@ def commands() -> dict[str, Command]:
     return {c.name: c for c in [
         Command('info', 'show versions, devices and where avgas looks for its files', cmd_info),
         Command('demo', 'the whole pipeline on the synthetic world, with a report', cmd_demo, DemoConfig, DemoOptions,
-                base=lambda o: DemoConfig.quick() if o.quick else DemoConfig()),
+                base=lambda o: DemoConfig.quick() if o.quick else DemoConfig.full() if o.full else DemoConfig()),
         Command('pretrain-synth', "train the synthetic world's frozen parts", cmd_pretrain_synth, PC, PretrainOptions,
                 base=lambda o: PC.quick() if o.quick else PC()),
         Command('train', 'train an audio-visual separator from an experiment config', cmd_train, ExperimentConfig, TrainOptions,

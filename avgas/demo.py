@@ -88,6 +88,13 @@ class DemoConfig(ConfigBase):
     workers: int = 2                    # CPU training processes of one thread each (ours); 1: all separators stacked in this process
 
     @classmethod
+    def full(cls) -> 'DemoConfig':
+        "The long schedule, the paper-exact issue's: width 16, 12 epochs over 960 mixtures at lr 10⁻³ (ours, like the default's)."
+        dc = cls(); e = dc.experiment
+        e.separator.width, e.mix.items_per_combination, e.train.epochs, e.train.lr = 16, 48, 12, 1e-3
+        return dc
+
+    @classmethod
     def quick(cls) -> 'DemoConfig':
         "The smoke schedule: two variants, two seeds, one epoch, a handful of mixtures."
         dc = cls(variants=['a2a/fixed', 'a2a+a2v/pit'], seeds=[0, 1], val_per_combination=1, test_pairs_per_class=2,
@@ -192,7 +199,8 @@ def in_workers(fn, n: int, workers: int, desc: str, progress: bool = True) -> li
     return [fn(i) for i in range(n)]
 
 @torch.no_grad()
-def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers, roles, dc: DemoConfig, real: dict) -> tuple:
+def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers, roles, dc: DemoConfig, real: dict,
+                 progress: bool = True) -> tuple:
     "Per-image rows of mixed and separated images for every (seed, method) on that seed's mixtures, their FID/IS rows, and the first seed's images."
     e = dc.experiment
     feats = W.image_features()
@@ -210,7 +218,7 @@ def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers
                      **image_quality(W, ims[c], real['composites'], nb, s, inception_score=False)} for c in composers]
         kept = {c: v.numpy() for c, v in ims.items()} if s == first else None   # arrays cross processes by value
         return rows.assign(seed=s), sep.assign(seed=s), quality, kept
-    out = in_workers(judge, len(units), dc.workers, f'judging {len(units)} (seed, method) pairs', dc.workers > 1)
+    out = in_workers(judge, len(units), dc.workers, f'judging {len(units)} (seed, method) pairs', progress)
     kept = {m.name: {c: torch.from_numpy(v) for c, v in r[3].items()} for (s, m), r in zip(units, out) if r[3] is not None}
     return (pd.concat([r[0] for r in out], ignore_index=True), pd.concat([r[1] for r in out], ignore_index=True),
             pd.DataFrame([q for r in out for q in r[2]]), kept)
@@ -353,12 +361,12 @@ def run_demo(out: str|Path, dc: DemoConfig|None = None, progress: bool = True) -
     lap('training'); say(f"      {len(runs)} separators trained in {timing['training']} s")
     items = split_by_seed([sets['test'][i] for i in range(len(sets['test']))], dc.seeds)
     say(f"[3/6] generating and judging {len(sets['test'])} held-out mixtures per method, each seed its own {len(items[dc.seeds[0]])} (+ the ceiling)")
-    mixed, separated, quality, kept = evaluate_all(W, methods_by_seed, items, composers, roles, dc, real)
+    mixed, separated, quality, kept = evaluate_all(W, methods_by_seed, items, composers, roles, dc, real, progress)
     if three is not None:
         items3 = split_by_seed([sets3['test'][i] for i in range(len(sets3['test']))], dc.seeds)
         units3 = [(s, m) for s, ms in three.items() for m in ms]
         judged3 = in_workers(lambda k: evaluate_method(units3[k][1], W.generator, items3[units3[k][0]], W.detector, W.ranker, composers,
-                                                       roles, units3[k][0], table=W.table)[:2], len(units3), dc.workers, 'judging three sources', False)
+                                                       roles, units3[k][0], table=W.table)[:2], len(units3), dc.workers, 'judging three sources', progress)
         three = tuple(pd.concat([r[k].assign(seed=s) for (s, _), r in zip(units3, judged3)], ignore_index=True) for k in (0, 1))
     lap('evaluation')
     say(f'[4/6] loudness sweeps over {dc.sweep_ratios} dB: the paper\'s equal-gain sum, and RMS-matched (ours)')

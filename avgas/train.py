@@ -30,9 +30,10 @@ from .worlds import World, build_world
 # %% auto #0
 __all__ = ['SELECTIONS', 'RESUMABLE', 'TargetCache', 'DistInfo', 'setup_distributed', 'gather_batch', 'average_buffers', 'Task',
            'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'is_new_best', 'resume_differences', 'Trainer',
-           'GroupedLinear', 'stack_modules', 'unstack_into', 'StackedSeparators', 'filled_targets', 'train_stacked',
-           'can_fork', 'fork_map', 'train_in_processes', 'experiment_combinations', 'validation_mix',
-           'build_experiment', 'encoder_dim', 'train_experiment']
+           'GroupedLinear', 'stack_modules', 'unstack_into', 'StackedSeparators', 'WithSpectrograms',
+           'collate_with_spectrograms', 'spectrograms_once', 'filled_targets', 'train_stacked', 'can_fork', 'fork_map',
+           'train_in_processes', 'experiment_combinations', 'validation_mix', 'build_experiment', 'encoder_dim',
+           'train_experiment']
 
 # %% ../nbs/17_train.ipynb #3ae8268a
 class TargetCache:
@@ -481,6 +482,26 @@ class StackedSeparators(nn.Module):
         "Write each model's current weights back into `models`."
         return unstack_into(self.net, models)
 
+# %% ../nbs/17_train.ipynb #681ea547
+class WithSpectrograms(Dataset):
+    "A mixture set whose items also carry their network input, 'spec' (1, F, T), computed once: every model and epoch reuses it."
+    def __init__(self, ds: Dataset, audio: AudioConfig, batch: int = 64):
+        self.ds, self.audio, spec, self.specs = ds, audio, Spectrogram(audio), []
+        with torch.inference_mode():
+            for lo in range(0, len(ds), batch):
+                self.specs += list(spec(torch.stack([ds[i]['mixture'] for i in range(lo, min(lo + batch, len(ds)))])))
+    def __len__(self): return len(self.ds)
+    def __getitem__(self, i): return self.ds[i] | {'spec': self.specs[i]}
+
+def collate_with_spectrograms(items: list[dict]) -> dict:
+    "`collate_mixtures`, keeping the items' precomputed spectrograms when they have them."
+    out = collate_mixtures(items)
+    if 'spec' in items[0]: out['spec'] = torch.stack([it['spec'] for it in items])
+    return out
+
+def spectrograms_once(ds: Dataset|None, audio: AudioConfig) -> Dataset|None:
+    return ds if ds is None or (isinstance(ds, WithSpectrograms) and ds.audio == audio) else WithSpectrograms(ds, audio)
+
 # %% ../nbs/17_train.ipynb #3bc27108
 def filled_targets(runs: list[tuple[str, str, int]], train_ds: Dataset, val_ds: Dataset|None, cfg: TrainConfig, audio: AudioConfig,
                    encoders: dict[str, nn.Module], cache_dir: str|Path|None = None, dev: torch.device|str = 'cpu'):
@@ -513,6 +534,7 @@ def train_stacked(models: list[Separator],
     if cfg.selection not in SELECTIONS: raise ConfigError(f"train.selection {cfg.selection!r}: unknown; expected one of {list(SELECTIONS)}")
     dev, G = get_device(cfg.device), len(models)
     if dev.type == 'cpu': keep_freed_memory_in_heap()
+    train_ds, val_ds = spectrograms_once(train_ds, audio), spectrograms_once(val_ds, audio)   # not once per model and step
     targets = filled_targets(runs, train_ds, val_ds, cfg, audio, encoders, cache_dir, dev)
     seeds = sorted({s for *_, s in runs}); col = [seeds.index(s) for *_, s in runs]
     net = StackedSeparators(models).to(dev).to(memory_format=torch.channels_last)
@@ -520,10 +542,10 @@ def train_stacked(models: list[Separator],
     amp = amp_dtype_for(dev) if cfg.amp else None
     spec = Spectrogram(audio).to(dev)
     samplers = [DistributedSampler(train_ds, 1, 0, shuffle=True, seed=s, drop_last=True) for s in seeds]
-    loaders = [DataLoader(train_ds, cfg.batch_size, sampler=sm, collate_fn=collate_mixtures, drop_last=True) for sm in samplers]
+    loaders = [DataLoader(train_ds, cfg.batch_size, sampler=sm, collate_fn=collate_with_spectrograms, drop_last=True) for sm in samplers]
 
     def losses(batches: list[dict]) -> torch.Tensor:
-        specs = [spec(b['mixture'].to(dev)) for b in batches]
+        specs = [b['spec'].to(dev) if 'spec' in b else spec(b['mixture'].to(dev)) for b in batches]
         tgs = [targets(b) for b in batches]
         x = torch.cat([specs[c] for c in col], 1).contiguous(memory_format=torch.channels_last)
         with torch.autocast(dev.type, dtype=amp) if amp else nullcontext(): pred = net(x)
@@ -545,7 +567,7 @@ def train_stacked(models: list[Separator],
         if val_ds is not None:
             net.eval(); tot, cnt = torch.zeros(G, dtype=torch.float64), 0
             with torch.no_grad():
-                for b in DataLoader(val_ds, cfg.batch_size, collate_fn=collate_mixtures):
+                for b in DataLoader(val_ds, cfg.batch_size, collate_fn=collate_with_spectrograms):
                     if len(b['mixture']) < 2: continue   # a contrastive loss needs negatives
                     tot += losses([b] * len(seeds)).double().cpu() * len(b['mixture']); cnt += len(b['mixture'])
             val = tot / max(cnt, 1)
@@ -589,6 +611,7 @@ def train_in_processes(models: list[Separator], runs: list[tuple[str, str, int]]
     if workers < 2 or len(models) < 2 or get_device(cfg.device).type != 'cpu' or not can_fork():
         return train_stacked(models, runs, train_ds, val_ds, cfg, audio, encoders, cache_dir, progress)
     if len(models) != len(runs): raise InputError(f'train_in_processes: {len(models)} models but {len(runs)} runs')
+    train_ds, val_ds = spectrograms_once(train_ds, audio), spectrograms_once(val_ds, audio)   # once here, for every process
     filled_targets(runs, train_ds, val_ds, cfg, audio, encoders, cache_dir)   # once here; each process reads the saved caches
     def one(i):
         m = models[i]
