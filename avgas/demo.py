@@ -225,7 +225,8 @@ def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers
 
 # %% ../nbs/23_demo.ipynb #eda68273
 def significance(mixed: pd.DataFrame, separated: pd.DataFrame, baseline: str, methods: Sequence[str],
-                 composer: str = 'blend', n_boot: int = 1000) -> pd.DataFrame:
+                 composer: str = 'blend', n_boot: int = 1000,
+                 resample_seeds: bool = True) -> pd.DataFrame:   # False: mixtures only, as the paper-exact issue's run did
     "Paired-bootstrap differences (same mixtures and seeds; seeds and mixtures resampled): each method vs the baseline in Table 1, vs the first in Tables 2–3."
     recs = []
     key = ['seed', 'item']
@@ -237,7 +238,7 @@ def significance(mixed: pd.DataFrame, separated: pd.DataFrame, baseline: str, me
         for metric in ('CRS', 'R@2*'):
             j = a[[metric]].join(b[[metric]], lsuffix='_a', rsuffix='_b', how='inner')
             recs.append({'table': 'Table 1 (mixed)', 'metric': metric, 'comparison': f'{m} − {baseline}',
-                         **paired_difference(j[f'{metric}_a'], j[f'{metric}_b'], n_boot, groups=j.index.get_level_values('seed'))})
+                         **paired_difference(j[f'{metric}_a'], j[f'{metric}_b'], n_boot, groups=j.index.get_level_values('seed') if resample_seeds else None)})
     ref = methods[0] if methods else None
     for src, tname in (('foreground', 'Table 2 (separated foreground)'), ('background', 'Table 3 (separated background)')):
         d = separated[separated['source'] == src] if len(separated) else separated
@@ -249,7 +250,7 @@ def significance(mixed: pd.DataFrame, separated: pd.DataFrame, baseline: str, me
             for metric in ('CRS', 'R@1'):
                 j = a[[metric]].join(r[[metric]], lsuffix='_a', rsuffix='_b', how='inner')
                 recs.append({'table': tname, 'metric': metric, 'comparison': f'{m} − {ref}',
-                             **paired_difference(j[f'{metric}_a'], j[f'{metric}_b'], n_boot, groups=j.index.get_level_values('seed'))})
+                             **paired_difference(j[f'{metric}_a'], j[f'{metric}_b'], n_boot, groups=j.index.get_level_values('seed') if resample_seeds else None)})
     return pd.DataFrame(recs)
 
 def significance_sentences(sig: pd.DataFrame) -> list[str]:
@@ -265,15 +266,15 @@ def verdict(r) -> str:
     "'+' or '−' for a significant difference of that sign, 'n.s.' otherwise."
     return ('+' if r['diff'] > 0 else '−') if r['significant'] else 'n.s.'
 
-def run_conclusions(out: str|Path, n_boot: int = 1000) -> pd.DataFrame:
-    "Every comparison of the demo run in `out`, recomputed from its per-image CSVs (seeds and mixtures resampled)."
+def run_conclusions(out: str|Path, n_boot: int = 1000, resample_seeds: bool = True) -> pd.DataFrame:
+    "Every comparison of the demo run in `out`, recomputed from its per-image CSVs (seeds and mixtures resampled, or mixtures only)."
     out = Path(out)
     missing = [f for f in ('per_image_mixed.csv', 'per_image_separated.csv') if not (out/f).exists()]
     if missing: raise InputError(f'demo run {out}: missing {missing}; point at a folder `avgas demo --out` wrote')
     read = lambda f: pd.read_csv(out/f) if (out/f).stat().st_size > 1 else pd.DataFrame()   # a run without separators: an empty file
     mixed, separated = read('per_image_mixed.csv'), read('per_image_separated.csv')
     names = [m for m in dict.fromkeys(mixed['method']) if not m.startswith('Ceiling')]
-    return significance(mixed, separated, names[0], names[1:], 'blend', n_boot).assign(verdict=lambda d: d.apply(verdict, axis=1))
+    return significance(mixed, separated, names[0], names[1:], 'blend', n_boot, resample_seeds).assign(verdict=lambda d: d.apply(verdict, axis=1))
 
 def same_conclusions(a: pd.DataFrame, b: pd.DataFrame, names: tuple[str, str] = ('a', 'b')) -> pd.DataFrame:
     "Two runs' verdicts per comparison (outer join: a comparison one run lacks shows as missing) and whether they agree."

@@ -7,7 +7,10 @@ mixtures within each seed. A verdict is '+' (significantly above), '−' (signif
 'n.s.'. The script prints both runs' differences and verdicts, the comparisons whose verdicts differ,
 and each run's stage times from its metrics.json.
 
-    python benchmarks/demo_conclusions.py REFERENCE_RUN CANDIDATE_RUN [--n-boot 2000]
+    python benchmarks/demo_conclusions.py REFERENCE_RUN CANDIDATE_RUN [--n-boot 2000] [--mixtures-only]
+
+Pass the same folder twice with and without `--mixtures-only` to see which of one run's verdicts
+rest on resampling mixtures alone.
 """
 import argparse, json, sys
 from pathlib import Path
@@ -19,10 +22,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('reference'); ap.add_argument('candidate')
     ap.add_argument('--n-boot', type=int, default=2000)
+    ap.add_argument('--mixtures-only', action='store_true', help='resample mixtures only (the paper-exact issue\'s test), not seeds')
     a = ap.parse_args()
     runs = {}
     for name, d in (('reference', a.reference), ('candidate', a.candidate)):
-        runs[name] = run_conclusions(d, a.n_boot)
+        runs[name] = run_conclusions(d, a.n_boot, not a.mixtures_only)
         m = json.loads((Path(d)/'metrics.json').read_text()) if (Path(d)/'metrics.json').exists() else {}
         print(f"{name}: {d}; stages (s): {m.get('timing_s')}; bf16 autocast: {m.get('bf16_autocast')}; "
               f"test mixtures per method: {m.get('n_test_mixtures')}; seeds: {m.get('seeds')}")
