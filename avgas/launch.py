@@ -12,8 +12,16 @@ __all__ = ['main']
 # %% ../nbs/26_launch.ipynb #d6d04fb1
 def main(argv: list[str]|None = None) -> int:
     "Run `avgas.cli.main`; a Ctrl-C at any point, imports included, prints `avgas: interrupted` and returns 130."
+    import signal, threading
+    seen = []
+    def on_ctrl_c(signum, frame):
+        seen.append(signum); raise KeyboardInterrupt
+    # a library import that catches everything can swallow the KeyboardInterrupt; the flag survives it
+    previous = signal.signal(signal.SIGINT, on_ctrl_c) if threading.current_thread() is threading.main_thread() else None
     try:
         from avgas.cli import main as cli_main
+        if seen: raise KeyboardInterrupt
+        if previous is not None: signal.signal(signal.SIGINT, previous)
         return cli_main(argv)
     except KeyboardInterrupt:
         print('avgas: interrupted', file=sys.stderr)
