@@ -12,7 +12,6 @@ import torch
 import torch.nn.functional as F
 import soundfile as sf
 import torchaudio.functional as AF
-from scipy import signal as sps
 from .core import AudioConfig, shared_dir, SKIP_NO_SHARED
 from .errors import InputError
 from .checkpoints import atomic_path
@@ -108,7 +107,8 @@ def save_audio(path: str|Path, wav: torch.Tensor, sample_rate: int = 16000):
 # %% ../nbs/03_audio.ipynb #003bb367
 @lru_cache(maxsize=8)
 def _tukey(nperseg: int) -> torch.Tensor:
-    return torch.from_numpy(sps.get_window(('tukey', 0.25), nperseg).astype(np.float64))
+    from scipy import signal   # here, not at import: scipy.signal costs 1.4 s at start-up
+    return torch.from_numpy(signal.get_window(('tukey', 0.25), nperseg).astype(np.float64))
 
 def _as_batch(wav, name='waveform') -> torch.Tensor:
     if not torch.is_tensor(wav): wav = torch.as_tensor(np.asarray(wav))
@@ -159,7 +159,8 @@ class Spectrogram(torch.nn.Module):
 # %% ../nbs/03_audio.ipynb #d4716a86
 def scipy_sound2scene_spectrogram(wav: np.ndarray, sample_rate: int = 16000) -> np.ndarray:
     "The reference: exactly Sound2Scene's numpy/scipy pipeline on one clip, (257, 1004)."
-    _, _, s = sps.spectrogram(wav, sample_rate, nperseg=512, noverlap=353)
+    from scipy import signal
+    _, _, s = signal.spectrogram(wav, sample_rate, nperseg=512, noverlap=353)
     s = np.log(s + 1e-7)
     return (s - s.mean()) / (s.std() + 1e-9)
 

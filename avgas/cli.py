@@ -182,6 +182,7 @@ class PretrainOptions:
     require_gates: bool = False   # exit with status 3 when a gate fails
     progress: bool = True         # progress bars
     threads: int = 1              # torch CPU threads (these small networks gain little from a second one)
+    sound2scene_net: bool = False # ours: train only the world's Sound2Scene audio net (separator.init 'sound2scene') into the folder's world
 
 # %% ../nbs/25_cli.ipynb #51d3f60c
 def cmd_pretrain_synth(cfg, o: PretrainOptions) -> int:
@@ -190,7 +191,11 @@ def cmd_pretrain_synth(cfg, o: PretrainOptions) -> int:
     from avgas.synth.pretrain import GATES
     if o.threads < 1: raise ConfigError(f'--threads {o.threads}: must be at least 1')
     torch.set_num_threads(o.threads)
-    m = pretrain_synth(cfg, prepare_out(o.out) if o.out else None, show=o.progress)
+    if o.sound2scene_net:
+        from avgas.synth.parts import add_sound2scene_net
+        rec = add_sound2scene_net(o.out or None, steps=2 if o.quick else 400, show=o.progress)
+        print(f"Sound2Scene audio net: class R@1 {rec['metrics']['class_r1']}% on held-out clips, in {rec['seconds']} s"); return 0
+    m = pretrain_synth(cfg, prepare_out(o.out) if o.out else None, show=o.progress, sound2scene_steps=2 if o.quick else 400)
     failed = [k for k, t in GATES.items() if m[k] < t]
     print('gates: all passed' if not failed else f'gates failed: {failed}')
     return 3 if failed and o.require_gates else 0

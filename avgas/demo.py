@@ -4,7 +4,7 @@
 
 # %% ../nbs/23_demo.ipynb #d82382a2
 from __future__ import annotations
-import base64, html, json, platform, textwrap, time
+import base64, html, json, math, platform, textwrap, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -16,7 +16,7 @@ from .errors import ConfigError, InputError
 from .checkpoints import atomic_path, atomic_write_bytes, load_checkpoint, save_checkpoint
 from .mixing import MixtureDataset, InMemoryDataset
 from .separator import Separator
-from .train import Trainer, SeparatorTask, train_stacked, train_in_processes, fork_map, can_fork, amp_dtype_for
+from .train import Trainer, SeparatorTask, train_stacked, train_in_processes, train_groups_in_processes, fork_map, can_fork, amp_dtype_for
 from .worlds import World, build_world
 from .generate import AVGASMethod, Sound2SceneMethod, method_label, mixed_composers
 from .evaluate import (TrueSources, evaluate_method, image_quality, paired_difference, quality_rows, row_label, to_markdown,
@@ -25,9 +25,9 @@ from .failures import loudness_sweep, people_breakdown, plot_sweep, with_roles
 
 # %% auto #0
 __all__ = ['REPORT_CSS', 'write_report', 'demo_experiment', 'DemoConfig', 'three_source_combinations', 'RenderedOnce',
-           'demo_datasets', 'train_variant', 'train_variants', 'split_by_seed', 'in_workers', 'evaluate_all',
-           'significance', 'significance_sentences', 'verdict', 'run_conclusions', 'same_conclusions', 'grid_figure',
-           'run_demo', 'write_demo_report']
+           'demo_datasets', 'train_variant', 'train_variants', 'train_variant_groups', 'split_by_seed', 'in_workers',
+           'evaluate_all', 'significance', 'significance_sentences', 'verdict', 'run_conclusions', 'same_conclusions',
+           'grid_figure', 'rendered_in_workers', 'prefetch_pairs', 'run_demo', 'write_demo_report']
 
 # %% ../nbs/23_demo.ipynb #2b9211bf
 def _img_tag(path: Path, width: int|None = None, alt: str = '') -> str:
@@ -63,8 +63,9 @@ def demo_experiment() -> ExperimentConfig:
     e = ExperimentConfig(world='synth', pairs_per_class=20)
     e.mix.items_per_combination = 32                       # training mixtures per combination
     e.separator.dim, e.separator.width = 128, 8
-    # 120 steps per separator; the conclusions this schedule reaches are checked against the long one's under "Measured"
-    e.train.epochs, e.train.batch_size, e.train.lr, e.train.temperature, e.train.device = 3, 16, 2e-3, 0.1, 'cpu'
+    e.separator.init = 'sound2scene'                       # the trunk of the world's Sound2Scene audio net, as on VGGSound (ours)
+    # 80 steps per separator; the conclusions this schedule reaches are checked against the long one's under "Measured"
+    e.train.epochs, e.train.batch_size, e.train.lr, e.train.temperature, e.train.device = 2, 16, 2e-3, 0.1, 'cpu'
     e.generate.composers = ['blend', 'layered']            # the paper's Eq. 4, then ours (blend_unit: `--experiment.generate.composers`)
     e.evaluate.per_combination = 51                        # 1,020 held-out mixtures per method; each of 3 seeds judged on its own 340
     return e
@@ -89,9 +90,10 @@ class DemoConfig(ConfigBase):
 
     @classmethod
     def full(cls) -> 'DemoConfig':
-        "The long schedule, the paper-exact issue's: width 16, 12 epochs over 960 mixtures at lr 10⁻³ (ours, like the default's)."
+        "The long schedule, the paper-exact issue's: width 16 from scratch, 12 epochs over 960 mixtures at lr 10⁻³ (ours, like the default's)."
         dc = cls(); e = dc.experiment
         e.separator.width, e.mix.items_per_combination, e.train.epochs, e.train.lr = 16, 48, 12, 1e-3
+        e.separator.init = 'scratch'   # as that run: its reference verdicts came from separators trained from scratch
         return dc
 
     @classmethod
@@ -132,11 +134,15 @@ def demo_datasets(W: World, dc: DemoConfig, n_sources: int = 2, progress: bool =
     pairs = lambda split, n: RenderedOnce(W.pairs(split, n), memo.setdefault((split, n), {}))
     combos = e.combinations if n_sources == 2 else three_source_combinations(W.table)
     mix = lambda n, k: MixConfig.from_dict(e.mix.to_dict() | {'items_per_combination': n, 'seed': e.mix.seed + k, 'n_sources': n_sources})
+    # three sources (ours) have more combinations than Table 4: as many mixtures in all as the two-source sets, not more
+    n_two = len(W.table.parse_combinations(e.combinations))
+    per = lambda n: n if n_sources == 2 else math.ceil(n * n_two / len(combos))
     test_pairs = pairs('test', dc.test_pairs_per_class)
-    sets = {'train': MixtureDataset(pairs('train', ppc), combos, mix(e.mix.items_per_combination, 0)),
-            'val': MixtureDataset(pairs('val', max(2, ppc // 4)), combos, mix(dc.val_per_combination, 1)),
-            'test': MixtureDataset(test_pairs, combos, mix(e.evaluate.per_combination, 2))}
-    return {k: InMemoryDataset(v, 0, f'building {k} mixtures ({n_sources} sources)', progress) for k, v in sets.items()}, test_pairs
+    sets = {'train': MixtureDataset(pairs('train', ppc), combos, mix(per(e.mix.items_per_combination), 0)),
+            'val': MixtureDataset(pairs('val', max(2, ppc // 4)), combos, mix(per(dc.val_per_combination), 1)),
+            'test': MixtureDataset(test_pairs, combos, mix(per(e.evaluate.per_combination), 2))}
+    return {k: InMemoryDataset(v, 0, f'building {k} mixtures ({n_sources} sources)', progress, content_keys=k != 'test')   # no target cache reads test keys
+            for k, v in sets.items()}, test_pairs
 
 # %% ../nbs/23_demo.ipynb #c7d84dd1
 def train_variant(W: World, sets, variant: str, dc: DemoConfig, out: Path, seed: int = 0, n_slots: int = 2, progress: bool = True):
@@ -161,6 +167,9 @@ def train_variant(W: World, sets, variant: str, dc: DemoConfig, out: Path, seed:
 # %% ../nbs/23_demo.ipynb #e2513f8c
 def train_variants(W: World, sets, runs: list[tuple[str, int]], dc: DemoConfig, out: Path, n_slots: int = 2, progress: bool = True):
     "Train every (variant, seed) of `runs` (stacked, or in `dc.workers` processes on CPU); returns their methods and records, in `runs`' order."
+    return train_variant_groups(W, [(sets, runs, n_slots)], dc, out, progress)[0]
+
+def _new_separators(W: World, runs, dc: DemoConfig, n_slots: int):
     exps, models = [], []
     for v, seed in runs:
         alignment, assignment = _variant(v)
@@ -170,22 +179,32 @@ def train_variants(W: World, sets, runs: list[tuple[str, int]], dc: DemoConfig, 
             raise ConfigError(f'experiment.separator.dim {exp.separator.dim}: the {W.name} world\'s encoders give {W.audio_encoder.dim}; set it to match')
         seed_everything(seed)   # the initialisation train_variant gives this seed
         m = Separator(exp.separator); W.init_separator(m, exp.separator.init); exps.append(exp); models.append(m)
+    return exps, models
+
+def train_variant_groups(W: World, groups: list[tuple[dict, list[tuple[str, int]], int]], dc: DemoConfig, out: Path, progress: bool = True):
+    "`train_variants` for several (sets, runs, n_slots) groups at once, in one pool of processes; [(methods, records)] per group."
+    made = [_new_separators(W, runs, dc, n) for _, runs, n in groups]
     t0 = time.perf_counter()
-    recs = train_in_processes(models, [(e.train.alignment, e.train.assignment, e.train.seed) for e in exps], sets['train'], sets['val'],
-                              dc.experiment.train, W.audio, {'a2a': W.audio_encoder, 'a2v': W.image_encoder},
-                              cache_dir=out/f'target_cache_{n_slots}', workers=dc.workers, progress=progress)
+    recs = train_groups_in_processes([{'models': models, 'runs': [(e.train.alignment, e.train.assignment, e.train.seed) for e in exps],
+                                       'train': sets['train'], 'val': sets['val'], 'cache_dir': out/f'target_cache_{n}'}
+                                      for (sets, _, n), (exps, models) in zip(groups, made)],
+                                     dc.experiment.train, W.audio, {'a2a': W.audio_encoder, 'a2v': W.image_encoder},
+                                     workers=dc.workers, progress=progress)
     secs = round(time.perf_counter() - t0, 1)
-    methods, records = [], []
-    for (v, seed), exp, m, r in zip(runs, exps, models, recs):
-        d = out/f"{v.replace('/', '_').replace('+', '_')}{'' if n_slots == 2 else '_three_sources'}_seed{seed}"
-        save_checkpoint(d, 'best', m, None, {'epoch': r['best_epoch'], 'best_epoch': r['best_epoch'], 'best_val': r['best_val'],
-                                            'model': 'Separator', 'train': exp.train.to_dict(), 'experiment': exp.to_dict()})
-        atomic_write_bytes(d/'metrics.csv', pd.DataFrame(r['rows']).to_csv(index=False).encode())
-        name = method_label(exp.train.alignment, exp.train.assignment) + ('' if n_slots == 2 else f', {n_slots} sources')
-        methods.append(AVGASMethod(m, exp.audio, name, exp.train.assignment))
-        records.append({'variant': v, 'seed': seed, 'sources': n_slots, 'best_epoch': r['best_epoch'], 'best_val': round(r['best_val'], 4),
-                        'seconds (all trained together)': secs})
-    return methods, records
+    results = []
+    for (_, runs, n_slots), (exps, models), group_recs in zip(groups, made, recs):
+        methods, records = [], []
+        for (v, seed), exp, m, r in zip(runs, exps, models, group_recs):
+            d = out/f"{v.replace('/', '_').replace('+', '_')}{'' if n_slots == 2 else '_three_sources'}_seed{seed}"
+            save_checkpoint(d, 'best', m, None, {'epoch': r['best_epoch'], 'best_epoch': r['best_epoch'], 'best_val': r['best_val'],
+                                                'model': 'Separator', 'train': exp.train.to_dict(), 'experiment': exp.to_dict()})
+            atomic_write_bytes(d/'metrics.csv', pd.DataFrame(r['rows']).to_csv(index=False).encode())
+            name = method_label(exp.train.alignment, exp.train.assignment) + ('' if n_slots == 2 else f', {n_slots} sources')
+            methods.append(AVGASMethod(m, exp.audio, name, exp.train.assignment))
+            records.append({'variant': v, 'seed': seed, 'sources': n_slots, 'best_epoch': r['best_epoch'], 'best_val': round(r['best_val'], 4),
+                            'seconds (all trained together)': secs})
+        results.append((methods, records))
+    return results
 
 # %% ../nbs/23_demo.ipynb #8b9057f2
 def split_by_seed(items: list, seeds: Sequence[int]) -> dict[int, list]:
@@ -200,15 +219,19 @@ def in_workers(fn, n: int, workers: int, desc: str, progress: bool = True) -> li
 
 @torch.no_grad()
 def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers, roles, dc: DemoConfig, real: dict,
-                 progress: bool = True) -> tuple:
-    "Per-image rows of mixed and separated images for every (seed, method) on that seed's mixtures, their FID/IS rows, and the first seed's images."
+                 progress: bool = True,
+                 also: Sequence = ()) -> tuple:   # more work for the same pool: functions of no argument, run first (put the longest first)
+    "Per-image rows of mixed and separated images for every (seed, method) on that seed's mixtures, their FID/IS rows, the first seed's images, and `also`'s results."
     e = dc.experiment
     feats = W.image_features()
     if 'features' in feats: real = {k: batched(feats['features'], v, 256) for k, v in real.items()}   # once, not per method and seed
     ceiling, first = TrueSources(W.image_encoder), list(methods_by_seed)[0]
     units = [(s, m) for s, methods in methods_by_seed.items() for m in [*methods, ceiling]]
+    # one pool for everything, the longest jobs first (separators embed, then generate more images): no core idles at the end
+    units.sort(key=lambda u: 0 if isinstance(u[1], AVGASMethod) else 1)
     def judge(k):
-        s, m = units[k]; items = items_by_seed[s]
+        if k < len(also): return also[k]()
+        s, m = units[k - len(also)]; items = items_by_seed[s]
         rows, sep, ims = evaluate_method(m, W.generator, items, W.detector, W.ranker, composers, roles, s, keep_images=True,
                                          lam=e.generate.lam, truncation=e.generate.truncation, table=W.table,
                                          embeddings=ceiling.embeddings(items) if m is ceiling else None)
@@ -218,10 +241,13 @@ def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers
                      **image_quality(W, ims[c], real['composites'], nb, s, inception_score=False)} for c in composers]
         kept = {c: v.numpy() for c, v in ims.items()} if s == first else None   # arrays cross processes by value
         return rows.assign(seed=s), sep.assign(seed=s), quality, kept
-    out = in_workers(judge, len(units), dc.workers, f'judging {len(units)} (seed, method) pairs', progress)
+    done = in_workers(judge, len(also) + len(units), dc.workers, f'judging {len(units)} (seed, method) pairs', progress)
+    extra, out = done[:len(also)], done[len(also):]
     kept = {m.name: {c: torch.from_numpy(v) for c, v in r[3].items()} for (s, m), r in zip(units, out) if r[3] is not None}
-    return (pd.concat([r[0] for r in out], ignore_index=True), pd.concat([r[1] for r in out], ignore_index=True),
-            pd.DataFrame([q for r in out for q in r[2]]), kept)
+    place = lambda s, m: next(j for j, x in enumerate([*methods_by_seed[s], ceiling]) if x is m)
+    rows = sorted(zip(units, out), key=lambda ur: (list(methods_by_seed).index(ur[0][0]), place(*ur[0])))   # the methods' order, seed by seed
+    return (pd.concat([r[0] for _, r in rows], ignore_index=True), pd.concat([r[1] for _, r in rows], ignore_index=True),
+            pd.DataFrame([q for _, r in rows for q in r[2]]), kept, extra)
 
 # %% ../nbs/23_demo.ipynb #eda68273
 def significance(mixed: pd.DataFrame, separated: pd.DataFrame, baseline: str, methods: Sequence[str],
@@ -325,10 +351,24 @@ def _versions() -> dict:
             'torchvision': torchvision.__version__, 'torchaudio': torchaudio.__version__, 'numpy': numpy.__version__,
             'platform': platform.platform(), 'threads': torch.get_num_threads()}
 
+def rendered_in_workers(fn, n: int, workers: int, desc: str = 'rendering', progress: bool = True) -> list:
+    "[fn(0), …, fn(n-1)] rendered in `workers` processes, a stride of indices each (rendering is numpy work on one core)."
+    k = max(1, min(workers, n)) * 4
+    parts = in_workers(lambda c: [fn(i) for i in range(c, n, k)], min(k, n), workers, desc, progress)
+    return [parts[i % k][i // k] for i in range(n)]
+
+def prefetch_pairs(W: World, dc: DemoConfig, memo: dict, n_sources: tuple[int, ...] = (2, 3), progress: bool = True):
+    "Render, in `dc.workers` processes, every pair `demo_datasets` draws from, into its `memo`: then the mixing only reads them."
+    ppc = dc.experiment.pairs_per_class
+    for split, n in (('train', ppc), ('val', max(2, ppc // 4)), ('test', dc.test_pairs_per_class)):
+        source, done = W.pairs(split, n), memo.setdefault((split, n), {})
+        todo = [i for i in range(len(source)) if i not in done]
+        done.update(zip(todo, rendered_in_workers(lambda j: source[todo[j]], len(todo), dc.workers, f'rendering {split} pairs', progress)))
+
 def _reference_images(W: World, dc: DemoConfig) -> dict:
     "Held-out ground truth for FID: foreground and background frames of the test split, and rendered composites (ours)."
     ref = W.pairs('test', dc.fid_reference_per_class)
-    ims = torch.stack([ref.image(i) for i in range(len(ref))]) * 2 - 1
+    ims = torch.stack(rendered_in_workers(ref.image, len(ref), dc.workers, 'rendering reference images', False)) * 2 - 1
     bg = torch.tensor([W.table.is_background(l) for l in ref.labels])
     return {'foreground': ims[~bg], 'background': ims[bg], 'composites': W.composite_images(max(2, dc.fid_reference_per_class // 4))}
 
@@ -345,39 +385,42 @@ def run_demo(out: str|Path, dc: DemoConfig|None = None, progress: bool = True) -
     composers = mixed_composers(e.generate, W)
     roles = W.roles() if 'layered' in composers else None
     rendered = {}   # pairs rendered once, for the two- and three-source sets and the sweeps
-    sets, test_pairs = demo_datasets(W, dc, 2, progress, rendered); real = _reference_images(W, dc); lap('data')
+    prefetch_pairs(W, dc, rendered, progress=progress)
+    sets, test_pairs = demo_datasets(W, dc, 2, progress, rendered); real = _reference_images(W, dc)
+    sets3 = demo_datasets(W, dc, 3, progress, rendered)[0] if dc.three_sources else None; lap('data')
     n_train = (len(dc.variants) + dc.three_sources) * len(dc.seeds)
     say(f"[2/6] training {n_train} AV-GAS separators ({len(dc.variants)} variants × seeds {dc.seeds}"
         f"{' + three-source PIT (ours)' if dc.three_sources else ''}; {e.train.epochs} epochs, {len(sets['train'])} training mixtures)")
     baseline = Sound2SceneMethod(W.audio_encoder, 'Sound2Scene')
     pairs = [(v, s) for s in dc.seeds for v in dc.variants]
-    ms, runs = train_variants(W, sets, pairs, dc, out/'runs', 2, progress)
-    methods_by_seed = {s: [baseline] + [m for m, (_, s2) in zip(ms, pairs) if s2 == s] for s in dc.seeds}
-    three = None
+    groups = [(sets, pairs, 2)]
     if dc.three_sources:
-        sets3, _ = demo_datasets(W, dc, 3, progress, rendered)
-        ms3, runs3 = train_variants(W, sets3, [('a2a+a2v/pit', s) for s in dc.seeds], dc, out/'runs', 3, progress)
+        groups.append((sets3, [('a2a+a2v/pit', s) for s in dc.seeds], 3))
+    trained = train_variant_groups(W, groups, dc, out/'runs', progress)   # both slot counts in one pool: no core idles between them
+    (ms, runs), three = trained[0], None
+    methods_by_seed = {s: [baseline] + [m for m, (_, s2) in zip(ms, pairs) if s2 == s] for s in dc.seeds}
+    if dc.three_sources:
+        ms3, runs3 = trained[1]
         three = {s: [baseline, m] for s, m in zip(dc.seeds, ms3)}; runs += runs3
     for r in runs: say(f"      {r['variant']}, {r['sources']} sources, seed {r['seed']}: epoch {r['best_epoch']} selected")
     lap('training'); say(f"      {len(runs)} separators trained in {timing['training']} s")
     items = split_by_seed([sets['test'][i] for i in range(len(sets['test']))], dc.seeds)
     say(f"[3/6] generating and judging {len(sets['test'])} held-out mixtures per method, each seed its own {len(items[dc.seeds[0]])} (+ the ceiling)")
-    mixed, separated, quality, kept = evaluate_all(W, methods_by_seed, items, composers, roles, dc, real, progress)
+    say(f'[4/6] in the same pool: loudness sweeps over {dc.sweep_ratios} dB, the paper\'s equal-gain sum and RMS-matched (ours)')
+    seed0 = methods_by_seed[dc.seeds[0]]
+    sweep_job = lambda mode: lambda: loudness_sweep(seed0, W.generator, test_pairs, W.detector, W.ranker, dc.sweep_ratios, e.combinations,
+                                                    dc.sweep_per_combination, composers, roles, dc.seeds[0], progress=False, mode=mode, table=W.table)
+    also = [sweep_job('sum'), sweep_job('rms')]   # the longest jobs, so first
     if three is not None:
         items3 = split_by_seed([sets3['test'][i] for i in range(len(sets3['test']))], dc.seeds)
         units3 = [(s, m) for s, ms in three.items() for m in ms]
-        judged3 = in_workers(lambda k: evaluate_method(units3[k][1], W.generator, items3[units3[k][0]], W.detector, W.ranker, composers,
-                                                       roles, units3[k][0], table=W.table)[:2], len(units3), dc.workers, 'judging three sources', progress)
-        three = tuple(pd.concat([r[k].assign(seed=s) for (s, _), r in zip(units3, judged3)], ignore_index=True) for k in (0, 1))
+        also += [lambda s=s, m=m: evaluate_method(m, W.generator, items3[s], W.detector, W.ranker, composers, roles, s, table=W.table)[:2]
+                 for s, m in units3]
+    mixed, separated, quality, kept, extra = evaluate_all(W, methods_by_seed, items, composers, roles, dc, real, progress, also)
+    sweep = pd.concat(extra[:2], ignore_index=True)
+    if three is not None:
+        three = tuple(pd.concat([r[k].assign(seed=s) for (s, _), r in zip(units3, extra[2:])], ignore_index=True) for k in (0, 1))
     lap('evaluation')
-    say(f'[4/6] loudness sweeps over {dc.sweep_ratios} dB: the paper\'s equal-gain sum, and RMS-matched (ours)')
-    seed0 = methods_by_seed[dc.seeds[0]]
-    modes = ('sum', 'rms')
-    sweep = pd.concat(in_workers(lambda k: loudness_sweep(seed0, W.generator, test_pairs, W.detector, W.ranker, dc.sweep_ratios, e.combinations,
-                                                          dc.sweep_per_combination, composers, roles, dc.seeds[0], progress=False,
-                                                          mode=modes[k], table=W.table), 2, dc.workers, 'loudness sweeps', progress),
-                      ignore_index=True)
-    lap('sweep')
     say('[5/6] statistics'); names = [m.name for m in seed0]
     sig = significance(mixed, separated, baseline.name, names[1:], 'blend', dc.n_boot); lap('statistics')
     say('[6/6] writing the report')
@@ -399,10 +442,11 @@ def _crs_plot(mixed: pd.DataFrame, path: Path):
 def _schedule_note(dc: DemoConfig) -> str:
     "What this run trained, and where the short and long schedules' conclusions are compared."
     e = dc.experiment
-    return (f'<p class="note">Schedule (ours): ResNet-18 separators of width {e.separator.width}, {e.train.epochs} epochs over '
+    start = 'from the trunk of the synthetic Sound2Scene audio net' if e.separator.init == 'sound2scene' else f'from {e.separator.init}'
+    return (f'<p class="note">Schedule (ours): ResNet-18 separators of width {e.separator.width} {start}, {e.train.epochs} epochs over '
             f'{e.mix.items_per_combination} mixtures per combination, lr {e.train.lr:g}, batch {e.train.batch_size}; the paper trains '
             '50 epochs on VGGSound. A short schedule can reach other verdicts than a long one: `avgas demo --full` runs the long '
-            'schedule (width 16, 12 epochs over 48 per combination), and nbs/23_demo.ipynb ("Measured") compares the two.</p>')
+            'schedule (width 16 from scratch, 12 epochs over 48 per combination), and nbs/23_demo.ipynb ("Measured") compares the two.</p>')
 
 _COMPOSER_NOTES = {'blend_unit': 'Eq. 4 on unit vectors, renormalised', 'layered': 'each source rendered alone, composed as layers'}
 

@@ -10,7 +10,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torchvision
 from .audio import Spectrogram, sound2scene_spectrogram
 from .core import AudioConfig
 from .errors import InputError
@@ -38,6 +37,7 @@ class SpectrogramInput(nn.Module):
 # %% ../nbs/05_encoders.ipynb #cee7554f
 def sound2scene_audio_net(dim: int = 2048) -> nn.Module:
     "Sound2Scene's `audnet`: torchvision ResNet-18 with a 1-channel 7×7/2 stem and `fc` 512 → dim."
+    import torchvision   # here, not at import: it costs 3 s at start-up, and the synthetic world never needs it
     net = torchvision.models.resnet18(weights=None, num_classes=dim)
     net.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
     return net
@@ -108,6 +108,7 @@ class SwAVImageEncoder(nn.Module):
     def __init__(self):
         super().__init__()
         self.dim = 2048
+        import torchvision
         self.trunk = torchvision.models.resnet50(weights=None)
         self.trunk.fc = nn.Identity()   # the trunk ends at the 2048-d global average pool
         self.ignored_keys: list[str] = []

@@ -229,10 +229,12 @@ def with_content_keys(item):
 # %% ../nbs/04_mixing.ipynb #1539058e
 class InMemoryDataset(Dataset):
     "Every item of `ds`, built once and kept in memory."
-    def __init__(self, ds: Dataset, num_workers: int = 0, desc: str = 'building dataset', progress: bool = True):
+    def __init__(self, ds: Dataset, num_workers: int = 0, desc: str = 'building dataset', progress: bool = True,
+                 content_keys: bool = True):   # False: no content hashes (a set nothing caches targets for, e.g. a test set)
         loader = DataLoader(ds, batch_size=None, num_workers=num_workers)
         # clone: tensors from workers live in shared memory, one file descriptor each, and thousands would exhaust them
-        own = lambda it: {k: v.clone() if torch.is_tensor(v) else v for k, v in it.items()} if isinstance(it, dict) else it
-        self.items = [with_content_keys(own(it)) for it in tqdm(loader, total=len(ds), desc=desc, disable=not progress, leave=False)]
+        own = lambda it: {k: v.clone() if torch.is_tensor(v) else v for k, v in it.items()} if isinstance(it, dict) and num_workers else it
+        keyed = with_content_keys if content_keys else (lambda it: it)
+        self.items = [keyed(own(it)) for it in tqdm(loader, total=len(ds), desc=desc, disable=not progress, leave=False)]
     def __len__(self): return len(self.items)
     def __getitem__(self, i): return self.items[i]

@@ -7,16 +7,28 @@ from __future__ import annotations
 from pathlib import Path
 import torch
 import torch.nn as nn
-from torchvision.models.resnet import BasicBlock
 from .core import SeparatorConfig, AudioConfig
 from .checkpoints import load_strict, read_state_dict
 from .audio import Spectrogram
 from .errors import InputError, CheckpointError
 
 # %% auto #0
-__all__ = ['AudioResNet18', 'Separator', 'load_backbone']
+__all__ = ['BasicBlock', 'AudioResNet18', 'Separator', 'load_backbone']
 
 # %% ../nbs/06_separator.ipynb #bf6d6ad0
+class BasicBlock(nn.Module):
+    "ResNet's two-convolution residual block, with torchvision's attribute names (so its checkpoints load) but not its import (3 s at start-up)."
+    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module|None = None):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False); self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False); self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample, self.stride = downsample, stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+        return self.relu(out + (x if self.downsample is None else self.downsample(x)))
+
 class AudioResNet18(nn.Module):
     "Sound2Scene's audio trunk: ResNet-18 on a (B, 1, F, T) spectrogram, pooled to (B, 8·width)."
     def __init__(self, width: int = 64):

@@ -32,8 +32,8 @@ __all__ = ['SELECTIONS', 'RESUMABLE', 'TargetCache', 'DistInfo', 'setup_distribu
            'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'is_new_best', 'resume_differences', 'Trainer',
            'GroupedLinear', 'stack_modules', 'unstack_into', 'StackedSeparators', 'WithSpectrograms',
            'collate_with_spectrograms', 'spectrograms_once', 'filled_targets', 'train_stacked', 'can_fork', 'fork_map',
-           'train_in_processes', 'experiment_combinations', 'validation_mix', 'build_experiment', 'encoder_dim',
-           'train_experiment']
+           'train_in_processes', 'train_groups_in_processes', 'experiment_combinations', 'validation_mix',
+           'build_experiment', 'encoder_dim', 'train_experiment']
 
 # %% ../nbs/17_train.ipynb #3ae8268a
 class TargetCache:
@@ -608,18 +608,30 @@ def train_in_processes(models: list[Separator], runs: list[tuple[str, str, int]]
                        cfg: TrainConfig, audio: AudioConfig, encoders: dict[str, nn.Module], cache_dir: str|Path|None = None,
                        workers: int = 2, progress: bool = True) -> list[dict]:
     "`train_stacked`'s training for each model, spread over `workers` forked one-thread processes (CPU); in place, like it."
-    if workers < 2 or len(models) < 2 or get_device(cfg.device).type != 'cpu' or not can_fork():
-        return train_stacked(models, runs, train_ds, val_ds, cfg, audio, encoders, cache_dir, progress)
-    if len(models) != len(runs): raise InputError(f'train_in_processes: {len(models)} models but {len(runs)} runs')
-    train_ds, val_ds = spectrograms_once(train_ds, audio), spectrograms_once(val_ds, audio)   # once here, for every process
-    filled_targets(runs, train_ds, val_ds, cfg, audio, encoders, cache_dir)   # once here; each process reads the saved caches
-    def one(i):
-        m = models[i]
-        rec = train_stacked([m], [runs[i]], train_ds, val_ds, cfg, audio, encoders, cache_dir, progress=False)[0]
+    group = {'models': models, 'runs': runs, 'train': train_ds, 'val': val_ds, 'cache_dir': cache_dir}
+    return train_groups_in_processes([group], cfg, audio, encoders, workers, progress)[0]
+
+def train_groups_in_processes(groups: list[dict],   # each: 'models', 'runs', 'train', 'val' datasets, 'cache_dir'
+                              cfg: TrainConfig, audio: AudioConfig, encoders: dict[str, nn.Module],
+                              workers: int = 2, progress: bool = True) -> list[list[dict]]:
+    "Groups of models, each group with its own data (e.g. two- and three-source mixtures), trained in one pool; records per group."
+    for g in groups:
+        if len(g['models']) != len(g['runs']): raise InputError(f"train_in_processes: {len(g['models'])} models but {len(g['runs'])} runs")
+    n = sum(len(g['models']) for g in groups)
+    if workers < 2 or n < 2 or get_device(cfg.device).type != 'cpu' or not can_fork():
+        return [train_stacked(g['models'], g['runs'], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'], progress) for g in groups]
+    for g in groups:   # once here, for every process: spectrograms, and the target caches each process reads
+        g['train'], g['val'] = spectrograms_once(g['train'], audio), spectrograms_once(g['val'], audio)
+        filled_targets(g['runs'], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'])
+    # the longest jobs (the largest training sets) first, so the last round does not leave a core idle behind one long job
+    jobs = sorted(((k, i) for k, g in enumerate(groups) for i in range(len(g['models']))), key=lambda j: -len(groups[j[0]]['train']))
+    def one(j):
+        g, i = groups[jobs[j][0]], jobs[j][1]; m = g['models'][i]
+        rec = train_stacked([m], [g['runs'][i]], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'], progress=False)[0]
         return st_save({k: v.contiguous() for k, v in m.state_dict().items()}), rec
-    recs = [None] * len(models)
-    for i, (blob, rec) in fork_map(one, len(models), workers, f'training {len(models)} separators in {workers} processes', progress):
-        models[i].load_state_dict(st_load(blob)); recs[i] = rec
+    recs = [[None] * len(g['models']) for g in groups]
+    for j, (blob, rec) in fork_map(one, n, workers, f'training {n} separators in {workers} processes', progress):
+        k, i = jobs[j]; groups[k]['models'][i].load_state_dict(st_load(blob)); recs[k][i] = rec
     return recs
 
 # %% ../nbs/17_train.ipynb #e1d9e7c9

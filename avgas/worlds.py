@@ -215,7 +215,7 @@ def smoke_config(cfg: ExperimentConfig) -> tuple[ExperimentConfig, list[str]]:
         s.evaluate.detector = s.evaluate.ranker = s.evaluate.features = 'synth'
     s.world, s.data_dir = 'synth', ''
     s.separator.width = min(s.separator.width, 16)
-    if s.separator.init != 'scratch': notes.append(f"separator.init {s.separator.init!r} -> 'scratch' (the synthetic world has no such weights)"); s.separator.init = 'scratch'
+    if s.separator.init != 'scratch': notes.append(f"separator.init {s.separator.init!r} -> 'scratch' (a stand-in run: no pretrained trunk)"); s.separator.init = 'scratch'
     dim = build_world(s).audio_encoder.dim
     if s.separator.dim != dim: notes.append(f"separator.dim {s.separator.dim} -> {dim} (the stand-in encoders' size)"); s.separator.dim = dim
     s.mix.items_per_combination, s.train.epochs, s.train.batch_size = 2, 1, min(s.train.batch_size, 8)

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest, torch
 from avgas import synth
 from avgas.errors import CheckpointError as WeightsError   # every weights-file problem is a CheckpointError
-from avgas.synth.parts import PARTS, WORLD_JSON, load_part, load_synth_world, part_file, weights_dir
+from avgas.synth.parts import PARTS, S2S_NET, WORLD_JSON, load_part, load_synth_world, part_file, weights_dir
 from avgas.cli import main
 
 @pytest.fixture(scope='module')
@@ -15,9 +15,10 @@ def quick_world(tmp_path_factory):
 
 def test_quick_pretrain_writes_every_file(quick_world):
     names = sorted(p.name for p in quick_world.iterdir())
-    assert names == sorted([WORLD_JSON] + [part_file(n) for n in PARTS])
+    assert names == sorted([WORLD_JSON] + [part_file(n) for n in [*PARTS, S2S_NET]])
     meta = json.loads((quick_world/WORLD_JSON).read_text())
     assert set(meta['parts']) == set(PARTS) and 'generator_fidelity' in meta['metrics']
+    assert meta[S2S_NET]['file'] == part_file(S2S_NET) and 0 <= meta[S2S_NET]['metrics']['class_r1'] <= 100
     w = load_synth_world(quick_world)
     assert w.generator.dim_z == meta['config']['dim_z']
     assert w.parts['detector'].probs(torch.rand(2, 3, 64, 64)).shape == (2, 26)
@@ -66,3 +67,18 @@ def test_shipped_world_loads_if_present():
     if not (weights_dir()/WORLD_JSON).exists(): pytest.skip('no shipped weights yet')
     w = load_synth_world()
     assert w.metrics['generator_fidelity'] >= 0 and w.image_encoder.embed(torch.rand(1, 3, 64, 64)).shape == (1, w.cfg.dim)
+
+def test_sound2scene_net_missing_or_retrained(quick_world, tmp_path):
+    "separator.init 'sound2scene' names the missing file, where it looked and the command; the command adds it back."
+    from avgas.separator import Separator
+    from avgas.core import SeparatorConfig
+    d = _copy(quick_world, tmp_path); (d/part_file(S2S_NET)).unlink()
+    w = load_synth_world(d)   # the world itself does not need it
+    with pytest.raises(WeightsError) as e: w.init_separator(Separator(SeparatorConfig(width=8)), 'sound2scene')
+    msg = str(e.value)
+    assert 'synth_sound2scene_net.safetensors not found' in msg and str(d) in msg and 'avgas pretrain-synth --sound2scene-net' in msg
+    assert main(['pretrain-synth', '--sound2scene-net', '--quick', '--out', str(d), '--no-progress']) == 0
+    sep = Separator(SeparatorConfig(width=8))
+    assert 'synth_sound2scene_net.safetensors (trunk)' in w.init_separator(sep, 'sound2scene')
+    p = d/part_file(S2S_NET); b = bytearray(p.read_bytes()); b[-5] ^= 0xFF; p.write_bytes(bytes(b))
+    with pytest.raises(WeightsError, match='corrupted or replaced'): w.init_separator(sep, 'sound2scene')

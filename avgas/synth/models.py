@@ -84,7 +84,8 @@ class Generator(nn.Module):
         x = self.fc(c).view(len(c), -1, 4, 4)
         for conv, norm in zip(self.convs, self.norms):
             x = conv(F.interpolate(F.relu(norm(x, c)), scale_factor=2.0, mode='nearest'))
-        return torch.tanh(self.to_rgb(F.relu(self.out_norm(x, c))))
+        # contiguous: with channels_last weights (faster on CPU) the output would be channels_last, and callers .view it
+        return torch.tanh(self.to_rgb(F.relu(self.out_norm(x, c)))).contiguous()
     def sample_z(self, n, generator=None): return torch.randn(n, self.dim_z, generator=generator)
 
 # %% ../../nbs/13_synth_models.ipynb #89f1dc9b
