@@ -228,10 +228,10 @@ def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers
     ceiling, first = TrueSources(W.image_encoder), list(methods_by_seed)[0]
     units = [(s, m) for s, methods in methods_by_seed.items() for m in [*methods, ceiling]]
     # one pool for everything, the longest jobs first (separators embed, then generate more images): no core idles at the end
-    units.sort(key=lambda u: 0 if isinstance(u[1], AVGASMethod) else 1)
+    schedule = sorted(range(len(units)), key=lambda i: not isinstance(units[i][1], AVGASMethod))
     def judge(k):
         if k < len(also): return also[k]()
-        s, m = units[k - len(also)]; items = items_by_seed[s]
+        s, m = units[schedule[k - len(also)]]; items = items_by_seed[s]
         rows, sep, ims = evaluate_method(m, W.generator, items, W.detector, W.ranker, composers, roles, s, keep_images=True,
                                          lam=e.generate.lam, truncation=e.generate.truncation, table=W.table,
                                          embeddings=ceiling.embeddings(items) if m is ceiling else None)
@@ -242,12 +242,11 @@ def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers
         kept = {c: v.numpy() for c, v in ims.items()} if s == first else None   # arrays cross processes by value
         return rows.assign(seed=s), sep.assign(seed=s), quality, kept
     done = in_workers(judge, len(also) + len(units), dc.workers, f'judging {len(units)} (seed, method) pairs', progress)
-    extra, out = done[:len(also)], done[len(also):]
+    extra, out = done[:len(also)], [None] * len(units)
+    for k, i in enumerate(schedule): out[i] = done[len(also) + k]   # back in the methods' order, seed by seed
     kept = {m.name: {c: torch.from_numpy(v) for c, v in r[3].items()} for (s, m), r in zip(units, out) if r[3] is not None}
-    place = lambda s, m: next(j for j, x in enumerate([*methods_by_seed[s], ceiling]) if x is m)
-    rows = sorted(zip(units, out), key=lambda ur: (list(methods_by_seed).index(ur[0][0]), place(*ur[0])))   # the methods' order, seed by seed
-    return (pd.concat([r[0] for _, r in rows], ignore_index=True), pd.concat([r[1] for _, r in rows], ignore_index=True),
-            pd.DataFrame([q for _, r in rows for q in r[2]]), kept, extra)
+    return (pd.concat([r[0] for r in out], ignore_index=True), pd.concat([r[1] for r in out], ignore_index=True),
+            pd.DataFrame([q for r in out for q in r[2]]), kept, extra)
 
 # %% ../nbs/23_demo.ipynb #eda68273
 def significance(mixed: pd.DataFrame, separated: pd.DataFrame, baseline: str, methods: Sequence[str],
@@ -357,7 +356,7 @@ def rendered_in_workers(fn, n: int, workers: int, desc: str = 'rendering', progr
     parts = in_workers(lambda c: [fn(i) for i in range(c, n, k)], min(k, n), workers, desc, progress)
     return [parts[i % k][i // k] for i in range(n)]
 
-def prefetch_pairs(W: World, dc: DemoConfig, memo: dict, n_sources: tuple[int, ...] = (2, 3), progress: bool = True):
+def prefetch_pairs(W: World, dc: DemoConfig, memo: dict, progress: bool = True):
     "Render, in `dc.workers` processes, every pair `demo_datasets` draws from, into its `memo`: then the mixing only reads them."
     ppc = dc.experiment.pairs_per_class
     for split, n in (('train', ppc), ('val', max(2, ppc // 4)), ('test', dc.test_pairs_per_class)):

@@ -620,9 +620,9 @@ def train_groups_in_processes(groups: list[dict],   # each: 'models', 'runs', 't
     n = sum(len(g['models']) for g in groups)
     if workers < 2 or n < 2 or get_device(cfg.device).type != 'cpu' or not can_fork():
         return [train_stacked(g['models'], g['runs'], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'], progress) for g in groups]
-    for g in groups:   # once here, for every process: spectrograms, and the target caches each process reads
-        g['train'], g['val'] = spectrograms_once(g['train'], audio), spectrograms_once(g['val'], audio)
-        filled_targets(g['runs'], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'])
+    # once here, for every process: spectrograms, and the target caches each process reads
+    groups = [g | {'train': spectrograms_once(g['train'], audio), 'val': spectrograms_once(g['val'], audio)} for g in groups]
+    for g in groups: filled_targets(g['runs'], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'])
     # the longest jobs (the largest training sets) first, so the last round does not leave a core idle behind one long job
     jobs = sorted(((k, i) for k, g in enumerate(groups) for i in range(len(g['models']))), key=lambda j: -len(groups[j[0]]['train']))
     def one(j):

@@ -206,7 +206,8 @@ def _clips(pairs, spectrogram, encoder):
 
 def train_sound2scene_net(world: SynthWorld, width: int = 8, per_class: int = 40, steps: int = 400, lr: float = 3e-3,
                           temperature: float = 0.1, seed: int = 0, show: bool = True) -> tuple[Sound2SceneNet, dict]:
-    "Train the stand-in towards f_V on single-source clips; returns it and its class R@1 (%) on the test split's 10 clips per class."
+    "Train the stand-in towards f_V on single-source clips; returns it and its record: settings, and class R@1 (%) on the test split's 10 clips per class."
+    settings = {'per_class': per_class, 'steps': steps, 'lr': lr, 'temperature': temperature, 'seed': seed}
     torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
     specs, targets, labels = _clips(SynthPairs(per_class, world.world, seed=seed_for('pretrain')), world.audio_encoder.spectrogram, world.image_encoder)
     by_class = [torch.nonzero(labels == c).flatten() for c in range(len(PAPER.classes))]
@@ -221,22 +222,21 @@ def train_sound2scene_net(world: SynthWorld, width: int = 8, per_class: int = 40
         if show and step % 100 == 0: print(f'  Sound2Scene audio net, step {step}: loss {loss.item():.3f}', flush=True)
     ts, tt, tl = _clips(world.pairs('test', 10), world.audio_encoder.spectrogram, world.image_encoder)
     with torch.no_grad(): nearest = torch.cdist(batched(net.eval().forward_spec, ts, 256), tt).argmin(1)
-    return net.eval(), {'class_r1': round(100 * (tl[nearest] == tl).float().mean().item(), 2)}
+    return net.eval(), {'train': settings, 'metrics': {'class_r1': round(100 * (tl[nearest] == tl).float().mean().item(), 2)}}
 
 # %% ../../nbs/15_synth_parts.ipynb #2f6d94d1
 def add_sound2scene_net(d: str|Path|None = None, width: int = 8, per_class: int = 40, steps: int = 400, show: bool = True) -> dict:
     "Train the world's Sound2Scene audio net and add it to world folder `d` (default: the package's): its file, then synth_world.json."
     from safetensors.torch import save as st_save
     d = Path(d) if d is not None else weights_dir(); t0 = time.time()
-    net, metrics = train_sound2scene_net(load_synth_world(d), width, per_class, steps, show=show)
+    net, rec = train_sound2scene_net(load_synth_world(d), width, per_class, steps, show=show)
     sd = {k: v.detach().contiguous().clone() for k, v in net.state_dict().items()}
     p = atomic_write_bytes(d/part_file(S2S_NET), st_save(sd, metadata={'part': S2S_NET}))
     meta = read_world_meta(d)
     meta[S2S_NET] = {'file': p.name, 'sha256': file_sha256(p), 'args': {'width': width, 'dim': net.audnet.fc.out_features},
-                     'train': {'per_class': per_class, 'steps': steps, 'lr': 3e-3, 'temperature': 0.1, 'seed': 0},
-                     'metrics': metrics, 'seconds': round(time.time() - t0, 1)}
+                     **rec, 'seconds': round(time.time() - t0, 1)}
     atomic_write_bytes(d/WORLD_JSON, json.dumps(meta, indent=1).encode())   # the record last: it names the file's hash
-    if show: print(f"  Sound2Scene audio net: class R@1 {metrics['class_r1']:.1f}% on held-out clips; wrote {p}", flush=True)
+    if show: print(f"  Sound2Scene audio net: class R@1 {rec['metrics']['class_r1']:.1f}% on held-out clips; wrote {p}", flush=True)
     return meta[S2S_NET]
 
 def init_from_sound2scene_net(model: nn.Module, d: str|Path|None = None) -> str:
