@@ -16,11 +16,11 @@ from .errors import AvgasError, ConfigError, InputError, MissingInputError, path
 from .checkpoints import atomic_path
 
 # %% auto #0
-__all__ = ['COMMAND_NAMES', 'field_docs', 'config_leaves', 'UserErrorParser', 'Command', 'load_config', 'apply_overrides',
-           'prepare_out', 'DemoOptions', 'cmd_demo', 'PretrainOptions', 'cmd_pretrain_synth', 'TrainOptions',
-           'cmd_train', 'GenerateOptions', 'cmd_generate', 'EvaluateOptions', 'cmd_evaluate', 'ReproduceOptions',
-           'cmd_reproduce', 'PrepareOptions', 'read_frames_json', 'cmd_prepare_vggsound', 'cmd_info', 'commands',
-           'available_commands', 'main']
+__all__ = ['COMMAND_NAMES', 'field_docs', 'config_leaves', 'literal_help', 'UserErrorParser', 'Command', 'load_config',
+           'apply_overrides', 'prepare_out', 'DemoOptions', 'cmd_demo', 'PretrainOptions', 'cmd_pretrain_synth',
+           'TrainOptions', 'cmd_train', 'GenerateOptions', 'cmd_generate', 'EvaluateOptions', 'cmd_evaluate',
+           'ReproduceOptions', 'cmd_reproduce', 'PrepareOptions', 'read_frames_json', 'cmd_prepare_vggsound',
+           'cmd_info', 'commands', 'available_commands', 'main']
 
 # %% ../nbs/25_cli.ipynb #c0898e22
 def field_docs(cls) -> dict[str, str]:
@@ -42,6 +42,10 @@ def config_leaves(cls, prefix: str = '') -> list[tuple[str, Any, str]]:
 def _is_seq(tp) -> bool:
     tp = next((a for a in typing.get_args(tp) if a is not type(None)), tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else tp
     return typing.get_origin(tp) in (list, tuple)
+
+def literal_help(text: str) -> str:
+    "Help text as argparse prints it: argparse %-formats help strings, so a literal '%' (\"5 % of steps\") is doubled."
+    return text.replace('%', '%%')
 
 def _default_text(obj, name: str) -> str:
     for part in name.split('.'): obj = getattr(obj, part)
@@ -86,7 +90,7 @@ class Command:
             defaults = self.config()
             for name, tp, doc in config_leaves(self.config):
                 g.add_argument(f'--{name}', dest=f'cfg:{name}', nargs='+' if _is_seq(tp) else None, default=argparse.SUPPRESS,
-                               metavar='VALUE', help=f'{doc} (default: {_default_text(defaults, name)})'.strip())
+                               metavar='VALUE', help=literal_help(f'{doc} (default: {_default_text(defaults, name)})'.strip()))
         return p
 
     def resolve(self, argv: Sequence[str]) -> tuple[Any, Any]:
@@ -107,6 +111,7 @@ def _add_options(p: argparse.ArgumentParser, cls):
         if meta.get('internal'): continue
         default = f.default if f.default is not dataclasses.MISSING else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
         flag = '--' + f.name.replace('_', '-')
+        doc = literal_help(doc)
         if meta.get('positional'): p.add_argument(f.name, nargs='+' if _is_seq(tp) else None, help=doc)
         elif tp is bool and default: p.add_argument('--no-' + f.name.replace('_', '-'), dest=f.name, action='store_false', help=f'no {doc}')
         elif tp is bool: p.add_argument(flag, dest=f.name, action='store_true', help=doc)

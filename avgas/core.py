@@ -155,13 +155,17 @@ class TrainConfig(ConfigBase):
     amp: bool = True              # mixed precision: on CUDA, and bf16 on CPUs with native bf16 (AVX512-BF16, AMX)
     out_dir: str = 'runs/separator'
     selection: str = 'paper'      # best epoch: 'paper' (lowest validation loss among epochs whose training loss still decreases) or 'lowest_val'
+    lr_schedule: str = 'constant' # 'constant' (the paper names no schedule) or 'cosine' (ours: warm-up over the first 5 % of steps, then cosine decay to 0)
+    frozen_stages: int = 0        # ours: leading trunk stages kept as initialised (0 none; 1 the stem; 2 the stem and layer1; … 5 all four layers)
 
 TrainConfig.RULES = {'alignment': (lambda v: v in ('a2a', 'a2v', 'a2a+a2v'), "one of 'a2a', 'a2v', 'a2a+a2v'"),
                      'assignment': (lambda v: v in ('fixed', 'pit'), "'fixed' or 'pit'"),
                      'lr': (lambda v: v > 0, 'positive'), 'weight_decay': (lambda v: v >= 0, 'at least 0'),
                      'batch_size': (lambda v: v >= 1, 'at least 1'), 'epochs': (lambda v: v >= 1, 'at least 1'),
                      'temperature': (lambda v: v > 0, 'positive (it divides the logits)'),
-                     'selection': (lambda v: v in ('paper', 'lowest_val'), "'paper' or 'lowest_val'")}
+                     'selection': (lambda v: v in ('paper', 'lowest_val'), "'paper' or 'lowest_val'"),
+                     'lr_schedule': (lambda v: v in ('constant', 'cosine'), "'constant' or 'cosine'"),
+                     'frozen_stages': (lambda v: 0 <= v <= 5, 'between 0 and 5 (the stem and four layers)')}
 
 # %% ../nbs/01_core.ipynb #515a1393
 @dataclass

@@ -4,11 +4,11 @@
 
 # %% ../nbs/17_train.ipynb #2f52d156
 from __future__ import annotations
-import copy, csv, io, json, math, os, sys, time
+import copy, csv, hashlib, io, json, math, os, sys, time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 import torch
 import torch.nn as nn
 import torch.distributed as dist
@@ -28,10 +28,12 @@ from .losses import separation_loss, alignment_keys, ASSIGNMENTS
 from .worlds import World, build_world
 
 # %% auto #0
-__all__ = ['SELECTIONS', 'RESUMABLE', 'TargetCache', 'DistInfo', 'setup_distributed', 'gather_batch', 'average_buffers', 'Task',
-           'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'is_new_best', 'resume_differences', 'Trainer',
-           'GroupedLinear', 'stack_modules', 'unstack_into', 'StackedSeparators', 'WithSpectrograms',
-           'collate_with_spectrograms', 'spectrograms_once', 'filled_targets', 'train_stacked', 'can_fork', 'fork_map',
+__all__ = ['SELECTIONS', 'LR_SCHEDULES', 'RESUMABLE', 'TargetCache', 'DistInfo', 'setup_distributed', 'gather_batch',
+           'average_buffers', 'Task', 'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'is_new_best',
+           'scheduled_lr', 'set_lr', 'resume_differences', 'trunk_stages', 'run_stages', 'stage_modules',
+           'freeze_stages', 'Trainer', 'GroupedLinear', 'stack_modules', 'unstack_into', 'StackedSeparators',
+           'WithSpectrograms', 'collate_with_spectrograms', 'spectrograms_once', 'stages_fingerprint',
+           'WithTrunkFeatures', 'network_inputs', 'filled_targets', 'train_stacked', 'can_fork', 'fork_map',
            'train_in_processes', 'train_groups_in_processes', 'experiment_combinations', 'validation_mix',
            'build_experiment', 'encoder_dim', 'train_experiment']
 
@@ -227,6 +229,19 @@ def is_new_best(selection: str, val: float, best_val: float, train_loss: float, 
     return selection == 'lowest_val' or train_loss < prev_train_loss
 
 # %% ../nbs/17_train.ipynb #18f08561
+LR_SCHEDULES = ('constant', 'cosine')
+
+def scheduled_lr(cfg: TrainConfig, step: int, total: int) -> float:
+    "The learning rate of optimiser step `step` (0-based) out of `total`: `cfg.lr`, or (ours) warm-up then cosine decay."
+    if cfg.lr_schedule not in LR_SCHEDULES: raise ConfigError(f"train.lr_schedule {cfg.lr_schedule!r}: unknown; expected one of {list(LR_SCHEDULES)}")
+    if cfg.lr_schedule == 'constant': return cfg.lr
+    total = max(1, total); warm = max(1, total // 20)
+    return cfg.lr * min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(step, total) / total))
+
+def set_lr(opt: torch.optim.Optimizer, lr: float):
+    for g in opt.param_groups: g['lr'] = lr
+
+# %% ../nbs/17_train.ipynb #eaf3bc0f
 RESUMABLE = ('train.epochs', 'train.out_dir', 'train.device', 'generate.', 'evaluate.')   # settings a resume may change
 
 def _flat(d: dict, prefix: str = '') -> dict:
@@ -241,10 +256,36 @@ def resume_differences(saved: dict, now: dict) -> list[str]:
     keys = ('train', 'model', 'experiment', 'init')
     flat = lambda r: {k.removeprefix('experiment.'): v for k, v in _flat({k: r.get(k) for k in keys if k in r}).items()}
     a, b = flat(saved), flat(now)
+    for k, v in _flat({'train': TrainConfig().to_dict()}).items():   # a checkpoint older than a setting ran with its default
+        if k in a or k in b: a.setdefault(k, v); b.setdefault(k, v)
     return [f'{k}: {a.get(k)!r} -> {b.get(k)!r}' for k in sorted(set(a) | set(b))
             if a.get(k) != b.get(k) and not k.startswith(RESUMABLE)]
 
 # %% ../nbs/17_train.ipynb #c01cc128
+def trunk_stages(net: nn.Module) -> list[Callable]:
+    "The audio trunk's five stages in order (stem, layer1 … layer4) of a `Separator` or a stacked one."
+    return [lambda x: net.maxpool(net.relu(net.bn1(net.conv1(x)))), net.layer1, net.layer2, net.layer3, net.layer4]
+
+def run_stages(net: nn.Module, x: torch.Tensor, start: int = 0, stop: int = 5) -> torch.Tensor:
+    "The trunk's stages `start` … `stop - 1` applied to `x`."
+    for stage in trunk_stages(net)[start:stop]: x = stage(x)
+    return x
+
+def stage_modules(net: nn.Module, k: int) -> list[nn.Module]:
+    "The modules holding the weights and BatchNorm statistics of the trunk's first `k` stages."
+    return [net.conv1, net.bn1, net.layer1, net.layer2, net.layer3, net.layer4][:k + 1 if k else 0]
+
+def freeze_stages(net: nn.Module, k: int) -> list[nn.Module]:
+    "Keep the trunk's first `k` stages as they are: no gradients, BatchNorm in eval mode; returns their modules (re-`eval()` them after `.train()`)."
+    if k and not all(hasattr(net, a) for a in ('conv1', 'bn1', 'layer4')):
+        raise ConfigError(f'train.frozen_stages {k}: {type(net).__name__} has no audio trunk whose stages could be frozen')
+    mods = stage_modules(net, k)
+    for m in mods:
+        m.eval()
+        for q in m.parameters(): q.requires_grad_(False)
+    return mods
+
+# %% ../nbs/17_train.ipynb #2bc8e5ee
 class Trainer:
     "One training loop for every stage: a model, a task, datasets and a `TrainConfig`."
     def __init__(self, model: nn.Module, task: Task, train_ds: Dataset, val_ds: Dataset|None,
@@ -277,13 +318,20 @@ class Trainer:
         self.channels_last = self.device.type in ('cuda', 'cpu') if channels_last is None else channels_last
         self.model = model.to(self.device)
         if self.channels_last: self.model = self.model.to(memory_format=torch.channels_last)
+        self.frozen = freeze_stages(self.model, cfg.frozen_stages)
         # foreach: a few multi-tensor kernels instead of ~10 per parameter (paper's size on CPU: 20 ms against 45 ms a step).
         # Not fused: with fused Adam on CPU a resumed run did not reproduce the uninterrupted one bit for bit.
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
+        self.optimizer = torch.optim.Adam([q for q in self.model.parameters() if q.requires_grad], lr=cfg.lr,
+                                          weight_decay=cfg.weight_decay, foreach=True)
         if self.dist.size > 1:
             self.model = nn.parallel.DistributedDataParallel(self.model, device_ids=[self.device.index] if self.cuda else None)
         self.epoch, self.best_val, self.best_epoch, self.rows, self.best = 0, math.inf, 0, [], None
         self._setup_done = False
+
+    def train_mode(self):
+        "The model in training mode, its frozen stages (`cfg.frozen_stages`) still in eval mode."
+        self.model.train()
+        for m in self.frozen: m.eval()
 
     def autocast(self):
         "Mixed precision when `cfg.amp` and the device has it (see `amp_dtype_for`); a no-op otherwise."
@@ -299,7 +347,8 @@ class Trainer:
                           num_workers=self.num_workers, pin_memory=self.cuda,
                           persistent_workers=train and self.num_workers > 0), sampler
 
-    def _step(self, batch) -> dict[str, float]:
+    def _step(self, batch, lr: float|None = None) -> dict[str, float]:
+        if lr is not None: set_lr(self.optimizer, lr)
         self.optimizer.zero_grad(set_to_none=True)
         loss, logs = self.task.loss(self.model, batch, self)
         if not torch.isfinite(loss): raise FloatingPointError(f'epoch {self.epoch}: training loss is {loss.item()} (not finite)')
@@ -320,7 +369,7 @@ class Trainer:
             loss, _ = self.task.loss(unwrap_model(self.model), b, self)
             tot += torch.tensor([loss.item() * n, n], dtype=torch.float64)
         if self.dist.size > 1: dist.all_reduce(tot)
-        self.model.train()
+        self.train_mode()
         return (tot[0] / tot[1]).item()
 
     def record(self) -> dict:
@@ -378,13 +427,14 @@ class Trainer:
         if not self._setup_done: self.task.setup(self); self._setup_done = True
         loader, sampler = self._loader(self.train_ds, train=True)
         done = 0
-        self.model.train()
+        self.train_mode()
         while self.epoch < self.cfg.epochs and (stop_after is None or done < stop_after):
             sampler.set_epoch(self.epoch)
             t0, sums, n = time.perf_counter(), {}, 0
             bar = tqdm(loader, desc=f'epoch {self.epoch + 1}/{self.cfg.epochs}', disable=not self.show_progress, leave=False)
             for b in bar:
-                for k, v in self._step(b).items(): sums[k] = sums.get(k, 0.0) + v
+                lr = scheduled_lr(self.cfg, self.epoch * len(loader) + n, self.cfg.epochs * len(loader))
+                for k, v in self._step(b, lr).items(): sums[k] = sums.get(k, 0.0) + v
                 n += 1
                 bar.set_postfix(loss=f"{sums['loss'] / n:.4f}")
             tot = sums.get('loss', math.nan) * (n > 0)
@@ -473,11 +523,10 @@ class StackedSeparators(nn.Module):
         super().__init__()
         self.G, self.cfg = len(models), models[0].cfg
         self.net = stack_modules(models)
-    def forward(self, spec: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, start: int = 0) -> torch.Tensor:
+        "Spectrograms (B, G, F, T), or with `start` = k the output of the first k stages, each model's channels side by side."
         n = self.net
-        x = n.maxpool(n.relu(n.bn1(n.conv1(spec))))
-        x = n.layer4(n.layer3(n.layer2(n.layer1(x))))
-        return n.head(torch.flatten(n.avgpool(x), 1)).view(spec.shape[0], self.G, self.cfg.n_slots, self.cfg.dim)
+        return n.head(torch.flatten(n.avgpool(run_stages(n, x, start)), 1)).view(x.shape[0], self.G, self.cfg.n_slots, self.cfg.dim)
     def unstack(self, models: list[Separator]) -> list[Separator]:
         "Write each model's current weights back into `models`."
         return unstack_into(self.net, models)
@@ -501,6 +550,37 @@ def collate_with_spectrograms(items: list[dict]) -> dict:
 
 def spectrograms_once(ds: Dataset|None, audio: AudioConfig) -> Dataset|None:
     return ds if ds is None or (isinstance(ds, WithSpectrograms) and ds.audio == audio) else WithSpectrograms(ds, audio)
+
+def stages_fingerprint(net: nn.Module, k: int) -> str:
+    "A hash of the weights and statistics of the trunk's first `k` stages: equal when two separators share them."
+    h = hashlib.sha256()
+    for m in stage_modules(net, k):
+        for name, t in m.state_dict().items(): h.update(name.encode()); h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+class WithTrunkFeatures(Dataset):
+    "A `WithSpectrograms` set whose network input 'spec' is the output of a separator's first `k` (frozen) stages, computed once."
+    def __init__(self, ds: WithSpectrograms, net: nn.Module, k: int, batch: int = 64):
+        self.ds, self.audio, self.k, self.fingerprint, self.feats = ds, ds.audio, k, stages_fingerprint(net, k), []
+        mods = stage_modules(net, k); modes = [m.training for m in mods]
+        for m in mods: m.eval()
+        with torch.inference_mode():
+            for lo in range(0, len(ds), batch):
+                x = torch.stack(ds.specs[lo:lo + batch]).contiguous(memory_format=torch.channels_last)
+                self.feats += list(run_stages(net, x, 0, k).contiguous())
+        for m, t in zip(mods, modes): m.train(t)
+    def __len__(self): return len(self.ds)
+    def __getitem__(self, i): return self.ds[i] | {'spec': self.feats[i]}
+
+def network_inputs(ds: Dataset|None, audio: AudioConfig, models: list[nn.Module], k: int) -> Dataset|None:
+    "What `train_stacked` feeds its network, computed once: spectrograms, or (k frozen stages, shared by `models`) those stages' output."
+    if ds is None or not k: return spectrograms_once(ds, audio)
+    prints = {stages_fingerprint(m, k) for m in models}
+    if len(prints) > 1:
+        raise ConfigError(f'train.frozen_stages {k}: the {len(models)} separators differ in their first {k} stages, whose output is '
+                          'computed once for all of them; start them from one trunk (separator.init: sound2scene) or freeze nothing')
+    if isinstance(ds, WithTrunkFeatures) and (ds.k, ds.fingerprint, ds.audio) == (k, *prints, audio): return ds
+    return WithTrunkFeatures(spectrograms_once(ds.ds if isinstance(ds, WithTrunkFeatures) else ds, audio), models[0], k)
 
 # %% ../nbs/17_train.ipynb #3bc27108
 def filled_targets(runs: list[tuple[str, str, int]], train_ds: Dataset, val_ds: Dataset|None, cfg: TrainConfig, audio: AudioConfig,
@@ -534,11 +614,13 @@ def train_stacked(models: list[Separator],
     if cfg.selection not in SELECTIONS: raise ConfigError(f"train.selection {cfg.selection!r}: unknown; expected one of {list(SELECTIONS)}")
     dev, G = get_device(cfg.device), len(models)
     if dev.type == 'cpu': keep_freed_memory_in_heap()
-    train_ds, val_ds = spectrograms_once(train_ds, audio), spectrograms_once(val_ds, audio)   # not once per model and step
+    k = cfg.frozen_stages   # the network's input: spectrograms, or the frozen stages' output (not once per model and step)
+    train_ds, val_ds = network_inputs(train_ds, audio, models, k), network_inputs(val_ds, audio, models, k)
     targets = filled_targets(runs, train_ds, val_ds, cfg, audio, encoders, cache_dir, dev)
     seeds = sorted({s for *_, s in runs}); col = [seeds.index(s) for *_, s in runs]
     net = StackedSeparators(models).to(dev).to(memory_format=torch.channels_last)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
+    freeze_stages(net.net, k)   # never run here (their output is the input), so they stay as they are
+    opt = torch.optim.Adam([q for q in net.parameters() if q.requires_grad], lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
     amp = amp_dtype_for(dev) if cfg.amp else None
     spec = Spectrogram(audio).to(dev)
     samplers = [DistributedSampler(train_ds, 1, 0, shuffle=True, seed=s, drop_last=True) for s in seeds]
@@ -548,7 +630,7 @@ def train_stacked(models: list[Separator],
         specs = [b['spec'].to(dev) if 'spec' in b else spec(b['mixture'].to(dev)) for b in batches]
         tgs = [targets(b) for b in batches]
         x = torch.cat([specs[c] for c in col], 1).contiguous(memory_format=torch.channels_last)
-        with torch.autocast(dev.type, dtype=amp) if amp else nullcontext(): pred = net(x)
+        with torch.autocast(dev.type, dtype=amp) if amp else nullcontext(): pred = net(x, k)
         pred = pred.float()
         return torch.stack([separation_loss(pred[:, g], tgs[col[g]], a, s, cfg.temperature)[0] for g, (a, s, _) in enumerate(runs)])
 
@@ -558,6 +640,7 @@ def train_stacked(models: list[Separator],
         for sm in samplers: sm.set_epoch(epoch)
         net.train(); t0, sums, n = time.perf_counter(), torch.zeros(G, dtype=torch.float64), 0
         for batches in tqdm(zip(*loaders), total=len(loaders[0]), desc=f'epoch {epoch + 1}/{cfg.epochs} ({G} models)', disable=not progress, leave=False):
+            set_lr(opt, scheduled_lr(cfg, epoch * len(loaders[0]) + n, cfg.epochs * len(loaders[0])))
             opt.zero_grad(set_to_none=True)
             l = losses(list(batches))
             if not torch.isfinite(l).all(): raise FloatingPointError(f'epoch {epoch}: training loss {l.tolist()} (not finite)')
@@ -621,7 +704,9 @@ def train_groups_in_processes(groups: list[dict],   # each: 'models', 'runs', 't
     if workers < 2 or n < 2 or get_device(cfg.device).type != 'cpu' or not can_fork():
         return [train_stacked(g['models'], g['runs'], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'], progress) for g in groups]
     # once here, for every process: spectrograms, and the target caches each process reads
-    groups = [g | {'train': spectrograms_once(g['train'], audio), 'val': spectrograms_once(g['val'], audio)} for g in groups]
+    k = cfg.frozen_stages
+    groups = [g | {'train': network_inputs(g['train'], audio, g['models'], k), 'val': network_inputs(g['val'], audio, g['models'], k)}
+              for g in groups]
     for g in groups: filled_targets(g['runs'], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'])
     # the longest jobs (the largest training sets) first, so the last round does not leave a core idle behind one long job
     jobs = sorted(((k, i) for k, g in enumerate(groups) for i in range(len(g['models']))), key=lambda j: -len(groups[j[0]]['train']))
