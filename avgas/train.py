@@ -273,7 +273,8 @@ def run_stages(net: nn.Module, x: torch.Tensor, start: int = 0, stop: int = 5) -
 
 def stage_modules(net: nn.Module, k: int) -> list[nn.Module]:
     "The modules holding the weights and BatchNorm statistics of the trunk's first `k` stages."
-    return [net.conv1, net.bn1, net.layer1, net.layer2, net.layer3, net.layer4][:k + 1 if k else 0]
+    if not k: return []   # any model may be trained with nothing frozen, trunk or not
+    return [net.conv1, net.bn1, net.layer1, net.layer2, net.layer3, net.layer4][:k + 1]
 
 def freeze_stages(net: nn.Module, k: int) -> list[nn.Module]:
     "Keep the trunk's first `k` stages as they are: no gradients, BatchNorm in eval mode; returns their modules (re-`eval()` them after `.train()`)."

@@ -24,7 +24,8 @@ EMPTY_LIST_VALUES = {'relative_db': ['3'], 'composers': ['blend']}   # what to p
 
 CHOICES = {'alignment': ['a2a', 'a2v', 'a2a+a2v'], 'assignment': ['fixed', 'pit'],
            'init': ['sound2scene', 'imagenet', 'scratch'], 'selection': ['paper', 'lowest_val'],
-           'clip_arch': ['ViT-B-32-quickgelu', 'ViT-B-32']}   # fields with a closed set of values
+           'clip_arch': ['ViT-B-32-quickgelu', 'ViT-B-32'],
+           'lr_schedule': ['constant', 'cosine']}   # fields with a closed set of values
 
 def other(v, key=''):
     "A different value of the same type, as command-line words."
