@@ -35,6 +35,12 @@ def main():
         print(j.round(2).to_string())
     diff = j[~j['same']]
     print(f"\n{int(j['same'].sum())} of {len(j)} conclusions the same; different: {len(diff)}")
+    # finer than the verdicts: does each difference point the same way, and does any verdict contradict the other (+ against −)?
+    a, b = j['diff reference'], j['diff candidate']
+    signs = int(((a > 0) == (b > 0)).sum())
+    contra = int((j[['verdict reference', 'verdict candidate']].apply(set, axis=1) == {'+', '−'}).sum())
+    print(f"differences of the same sign: {signs} of {len(j)}; opposite significant verdicts (+ against −): {contra}; "
+          f"correlation of the differences: {a.corr(b):.2f}")
     if len(diff): print(diff.round(2).to_string())
     return 0 if diff.empty else 1
 
