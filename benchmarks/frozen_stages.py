@@ -14,7 +14,6 @@ the load average printed with them.
 """
 import argparse, os, tempfile, time
 from pathlib import Path
-import torch
 
 from avgas.demo import DemoConfig, demo_datasets, train_variants
 from avgas.worlds import build_world
