@@ -14,10 +14,10 @@ from .errors import ConfigError, UnknownClassError
 
 # %% auto #0
 __all__ = ['SEED_STREAMS', 'SKIP_NO_SHARED', 'PAPER', 'BACKGROUND_CLASSES', 'FOREGROUND_CLASSES', 'COMBINATIONS',
-           'DETECTOR_PROMPTS', 'FIGURE_DPI', 'ConfigBase', 'AudioConfig', 'MixConfig', 'SeparatorConfig', 'TrainConfig',
-           'GenerateConfig', 'EvalConfig', 'ExperimentConfig', 'seed_everything', 'get_device', 'to_unit', 'batched',
-           'seed_for', 'keep_freed_memory_in_heap', 'shared_dir', 'Combination', 'ClassTable', 'paper_table',
-           'set_style', 'show_image', 'shown']
+           'DETECTOR_PROMPTS', 'FIGURE_DPI', 'ConfigBase', 'OneOf', 'one_of', 'AudioConfig', 'MixConfig',
+           'SeparatorConfig', 'TrainConfig', 'GenerateConfig', 'EvalConfig', 'ExperimentConfig', 'seed_everything',
+           'get_device', 'to_unit', 'batched', 'seed_for', 'keep_freed_memory_in_heap', 'shared_dir', 'Combination',
+           'ClassTable', 'paper_table', 'set_style', 'show_image', 'shown']
 
 # %% ../nbs/01_core.ipynb #d149ecf8
 _NONE = type(None)
@@ -96,6 +96,17 @@ class ConfigBase:
 
     load = from_yaml
 
+# %% ../nbs/01_core.ipynb #a943c73a
+class OneOf:
+    "The test of a field with a closed set of values; it keeps the values, so messages and tests can list them."
+    def __init__(self, *values: str): self.values = values
+    def __call__(self, v) -> bool: return v in self.values
+    def __repr__(self) -> str: return f'OneOf{self.values}'
+
+def one_of(*values: str, must: str = '') -> tuple:
+    "A RULES entry for a closed-set field: (its test, what the value must be)."
+    return OneOf(*values), must or 'one of ' + ', '.join(map(repr, values))
+
 # %% ../nbs/01_core.ipynb #723f6e7b
 @dataclass
 class AudioConfig(ConfigBase):
@@ -137,7 +148,7 @@ class SeparatorConfig(ConfigBase):
 
 SeparatorConfig.RULES = {'n_slots': (lambda v: v >= 1, 'at least 1'), 'dim': (lambda v: v >= 1, 'at least 1'),
                          'width': (lambda v: v >= 1, 'at least 1'),
-                         'init': (lambda v: v in ('sound2scene', 'imagenet', 'scratch'), "one of 'sound2scene', 'imagenet', 'scratch'")}
+                         'init': one_of('sound2scene', 'imagenet', 'scratch')}
 
 # %% ../nbs/01_core.ipynb #f34b2db6
 @dataclass
@@ -158,13 +169,13 @@ class TrainConfig(ConfigBase):
     lr_schedule: str = 'constant' # 'constant' (the paper names no schedule) or 'cosine' (ours: warm-up over the first 5 % of steps, then cosine decay to 0)
     frozen_stages: int = 0        # ours: leading trunk stages kept as initialised (0 none; 1 the stem; 2 the stem and layer1; … 5 all four layers)
 
-TrainConfig.RULES = {'alignment': (lambda v: v in ('a2a', 'a2v', 'a2a+a2v'), "one of 'a2a', 'a2v', 'a2a+a2v'"),
-                     'assignment': (lambda v: v in ('fixed', 'pit'), "'fixed' or 'pit'"),
+TrainConfig.RULES = {'alignment': one_of('a2a', 'a2v', 'a2a+a2v'),
+                     'assignment': one_of('fixed', 'pit', must="'fixed' or 'pit'"),
                      'lr': (lambda v: v > 0, 'positive'), 'weight_decay': (lambda v: v >= 0, 'at least 0'),
                      'batch_size': (lambda v: v >= 1, 'at least 1'), 'epochs': (lambda v: v >= 1, 'at least 1'),
                      'temperature': (lambda v: v > 0, 'positive (it divides the logits)'),
-                     'selection': (lambda v: v in ('paper', 'lowest_val'), "'paper' or 'lowest_val'"),
-                     'lr_schedule': (lambda v: v in ('constant', 'cosine'), "'constant' or 'cosine'"),
+                     'selection': one_of('paper', 'lowest_val', must="'paper' or 'lowest_val'"),
+                     'lr_schedule': one_of('constant', 'cosine', must="'constant' or 'cosine'"),
                      'frozen_stages': (lambda v: 0 <= v <= 5, 'between 0 and 5 (the stem and four layers)')}
 
 # %% ../nbs/01_core.ipynb #515a1393
@@ -195,7 +206,7 @@ class EvalConfig(ConfigBase):
     per_combination: int = 5      # held-out mixtures per combination when a separator is evaluated end to end
 
 EvalConfig.RULES = {'conf': (lambda v: 0 < v <= 1, 'in (0, 1]'), 'per_combination': (lambda v: v >= 1, 'at least 1'),
-                    'clip_arch': (lambda v: v in ('ViT-B-32-quickgelu', 'ViT-B-32'), "'ViT-B-32-quickgelu' (OpenAI's weights) or 'ViT-B-32'")}
+                    'clip_arch': one_of('ViT-B-32-quickgelu', 'ViT-B-32', must="'ViT-B-32-quickgelu' (OpenAI's weights) or 'ViT-B-32'")}
 
 # %% ../nbs/01_core.ipynb #d8d4e8b0
 @dataclass

@@ -108,6 +108,10 @@ class DemoConfig(ConfigBase):
         e.pairs_per_class, e.mix.items_per_combination, e.train.epochs, e.evaluate.per_combination = 4, 4, 1, 2
         return dc
 
+    def runs(self) -> list[tuple[str, int]]:
+        "The two-source separators as (variant, seed), seed by seed: the order they are trained and reported in."
+        return [(v, s) for s in self.seeds for v in self.variants]
+
 # %% ../nbs/23_demo.ipynb #bc09f835
 def _variant(v: str) -> tuple[str, str]:
     alignment, _, assignment = v.partition('/')
@@ -394,7 +398,7 @@ def run_demo(out: str|Path, dc: DemoConfig|None = None, progress: bool = True) -
     say(f"[2/6] training {n_train} AV-GAS separators ({len(dc.variants)} variants × seeds {dc.seeds}"
         f"{' + three-source PIT (ours)' if dc.three_sources else ''}; {e.train.epochs} epochs, {len(sets['train'])} training mixtures)")
     baseline = Sound2SceneMethod(W.audio_encoder, 'Sound2Scene')
-    pairs = [(v, s) for s in dc.seeds for v in dc.variants]
+    pairs = dc.runs()
     groups = [(sets, pairs, 2)]
     if dc.three_sources:
         groups.append((sets3, [('a2a+a2v/pit', s) for s in dc.seeds], 3))

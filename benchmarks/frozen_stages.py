@@ -32,7 +32,7 @@ def main():
     e.separator.width, e.mix.items_per_combination, e.train.epochs, e.train.amp = a.width, a.items, a.epochs, False
     W = build_world(e)
     sets, _ = demo_datasets(W, dc, 2, progress=False)
-    runs = [(v, s) for s in dc.seeds for v in dc.variants]
+    runs = dc.runs()
     steps = len(sets['train']) // e.train.batch_size * e.train.epochs
     print(f'{len(runs)} separators (width {a.width}, init {e.separator.init}), {len(sets["train"])} training mixtures, '
           f'{a.epochs} epoch(s): {steps} steps each; fp32; {a.workers} one-thread processes')

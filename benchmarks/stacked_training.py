@@ -45,7 +45,7 @@ def main():
     e.separator.width, e.mix.items_per_combination, e.train.epochs, e.train.amp = a.width, a.items, a.epochs, False
     W = build_world(e)
     sets, _ = demo_datasets(W, dc, 2, progress=False)
-    runs = [(v, s) for s in dc.seeds for v in dc.variants]
+    runs = dc.runs()
     steps = len(sets['train']) // e.train.batch_size * e.train.epochs
     print(f'{len(runs)} separators (width {a.width}), {len(sets["train"])} training mixtures, {a.epochs} epoch(s): '
           f'{steps} steps each; fp32 (train.amp false); {torch.get_num_threads()} torch threads')

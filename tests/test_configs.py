@@ -8,7 +8,7 @@ import contextlib, dataclasses, io, re, sys
 from pathlib import Path
 import pytest, yaml
 import avgas
-from avgas.core import ConfigBase
+from avgas.core import ConfigBase, OneOf
 from avgas.cli import commands, main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,10 +22,19 @@ def leaves(d, prefix=''):
 
 EMPTY_LIST_VALUES = {'relative_db': ['3'], 'composers': ['blend']}   # what to put in a list a file leaves empty
 
-CHOICES = {'alignment': ['a2a', 'a2v', 'a2a+a2v'], 'assignment': ['fixed', 'pit'],
-           'init': ['sound2scene', 'imagenet', 'scratch'], 'selection': ['paper', 'lowest_val'],
-           'clip_arch': ['ViT-B-32-quickgelu', 'ViT-B-32'],
-           'lr_schedule': ['constant', 'cosine']}   # fields with a closed set of values
+def closed_sets() -> dict[str, list]:
+    "Field name -> allowed values, read from every config class's RULES (a new closed-set field is found without editing this test)."
+    out, todo = {}, [ConfigBase]
+    while todo:
+        cls = todo.pop(); todo += cls.__subclasses__()
+        out.update({k: list(ok.values) for k, (ok, _) in cls.RULES.items() if isinstance(ok, OneOf)})
+    return out
+
+CHOICES = closed_sets()
+
+def test_closed_sets_are_read_from_the_rules():
+    assert {'alignment', 'assignment', 'init', 'selection', 'clip_arch', 'lr_schedule'} <= set(CHOICES), CHOICES
+    assert CHOICES['lr_schedule'] == ['constant', 'cosine']
 
 def other(v, key=''):
     "A different value of the same type, as command-line words."
