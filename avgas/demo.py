@@ -26,8 +26,9 @@ from .failures import loudness_sweep, people_breakdown, plot_sweep, with_roles
 # %% auto #0
 __all__ = ['REPORT_CSS', 'write_report', 'demo_experiment', 'DemoConfig', 'three_source_combinations', 'RenderedOnce',
            'demo_datasets', 'train_variant', 'train_variants', 'train_variant_groups', 'split_by_seed', 'in_workers',
-           'evaluate_all', 'significance', 'significance_sentences', 'verdict', 'run_conclusions', 'same_conclusions',
-           'grid_figure', 'rendered_in_workers', 'prefetch_pairs', 'run_demo', 'write_demo_report']
+           'evaluate_all', 'significance', 'significance_sentences', 'verdict', 'read_run', 'pooled_runs',
+           'run_conclusions', 'same_conclusions', 'grid_figure', 'rendered_in_workers', 'prefetch_pairs', 'run_demo',
+           'write_demo_report']
 
 # %% ../nbs/23_demo.ipynb #2b9211bf
 def _img_tag(path: Path, width: int|None = None, alt: str = '') -> str:
@@ -298,13 +299,28 @@ def verdict(r) -> str:
     "'+' or '−' for a significant difference of that sign, 'n.s.' otherwise."
     return ('+' if r['diff'] > 0 else '−') if r['significant'] else 'n.s.'
 
-def run_conclusions(out: str|Path, n_boot: int = 1000, resample_seeds: bool = True) -> pd.DataFrame:
-    "Every comparison of the demo run in `out`, recomputed from its per-image CSVs (seeds and mixtures resampled, or mixtures only)."
+def read_run(out: str|Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "A demo run's per-image results: (mixed, separated)."
     out = Path(out)
     missing = [f for f in ('per_image_mixed.csv', 'per_image_separated.csv') if not (out/f).exists()]
     if missing: raise InputError(f'demo run {out}: missing {missing}; point at a folder `avgas demo --out` wrote')
     read = lambda f: pd.read_csv(out/f) if (out/f).stat().st_size > 1 else pd.DataFrame()   # a run without separators: an empty file
-    mixed, separated = read('per_image_mixed.csv'), read('per_image_separated.csv')
+    return read('per_image_mixed.csv'), read('per_image_separated.csv')
+
+def pooled_runs(outs: Sequence[str|Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Several demo runs of the same methods and different seeds as one (more seeds: steadier verdicts; ours)."
+    runs, owner = [read_run(o) for o in outs], {}
+    for o, (mixed, _) in zip(outs, runs):
+        if sorted(set(mixed['method'])) != sorted(set(runs[0][0]['method'])):
+            raise InputError(f'demo runs {outs[0]} and {o}: they compare different methods; pool runs of the same variants')
+        for s in sorted(set(mixed['seed'])):
+            if s in owner: raise InputError(f'demo runs {owner[s]} and {o}: both hold seed {s}; pool runs of different seeds')
+            owner[s] = o
+    return tuple(pd.concat([r[k] for r in runs], ignore_index=True) for k in (0, 1))
+
+def run_conclusions(out: str|Path|Sequence[str|Path], n_boot: int = 1000, resample_seeds: bool = True) -> pd.DataFrame:
+    "Every comparison of the demo run in `out` (or of several runs pooled), recomputed from the per-image CSVs (seeds and mixtures resampled, or mixtures only)."
+    mixed, separated = pooled_runs([out] if isinstance(out, (str, Path)) else list(out))
     names = [m for m in dict.fromkeys(mixed['method']) if not m.startswith('Ceiling')]
     return significance(mixed, separated, names[0], names[1:], 'blend', n_boot, resample_seeds).assign(verdict=lambda d: d.apply(verdict, axis=1))
 
