@@ -15,8 +15,8 @@ the load average printed with them.
 import argparse, os, tempfile, time
 from pathlib import Path
 
-from avgas.demo import DemoConfig, demo_datasets, train_variants
-from avgas.worlds import build_world
+from avgas.demo import train_variants
+from _demo_training import demo_training
 
 
 def main():
@@ -28,12 +28,7 @@ def main():
     ap.add_argument('--frozen', type=int, nargs='+', default=[1, 2, 3], help='the frozen_stages values to time against 0')
     ap.add_argument('--workers', type=int, default=2, help='training processes (the demo: 2)')
     a = ap.parse_args()
-    dc = DemoConfig(workers=a.workers); e = dc.experiment
-    e.separator.width, e.mix.items_per_combination, e.train.epochs, e.train.amp = a.width, a.items, a.epochs, False
-    W = build_world(e)
-    sets, _ = demo_datasets(W, dc, 2, progress=False)
-    runs = dc.runs()
-    steps = len(sets['train']) // e.train.batch_size * e.train.epochs
+    dc, W, sets, runs, steps = demo_training(a.width, a.items, a.epochs, a.workers); e = dc.experiment
     print(f'{len(runs)} separators (width {a.width}, init {e.separator.init}), {len(sets["train"])} training mixtures, '
           f'{a.epochs} epoch(s): {steps} steps each; fp32; {a.workers} one-thread processes')
     ks = [0, *a.frozen]

@@ -24,8 +24,8 @@ import argparse, os, tempfile, time
 from pathlib import Path
 import torch
 
-from avgas.demo import DemoConfig, demo_datasets, train_variant, train_variants, _variant
-from avgas.worlds import build_world
+from avgas.demo import train_variant, train_variants, _variant
+from _demo_training import demo_training
 from avgas.train import train_stacked
 from avgas.separator import Separator
 from avgas.core import ExperimentConfig, seed_everything
@@ -41,12 +41,7 @@ def main():
     ap.add_argument('--workers', type=int, default=2, help='processes of the demo\'s way (train_in_processes)')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    dc = DemoConfig(); e = dc.experiment
-    e.separator.width, e.mix.items_per_combination, e.train.epochs, e.train.amp = a.width, a.items, a.epochs, False
-    W = build_world(e)
-    sets, _ = demo_datasets(W, dc, 2, progress=False)
-    runs = dc.runs()
-    steps = len(sets['train']) // e.train.batch_size * e.train.epochs
+    dc, W, sets, runs, steps = demo_training(a.width, a.items, a.epochs, a.workers); e = dc.experiment
     print(f'{len(runs)} separators (width {a.width}), {len(sets["train"])} training mixtures, {a.epochs} epoch(s): '
           f'{steps} steps each; fp32 (train.amp false); {torch.get_num_threads()} torch threads')
 
