@@ -6,19 +6,20 @@
 from __future__ import annotations
 import collections, contextlib, importlib, io, pickle, re, sys, tempfile, zipfile
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
 from .core import PAPER, DETECTOR_PROMPTS, shared_dir, SKIP_NO_SHARED, to_unit
 from .errors import CheckpointError, ConfigError, InputError, MissingInputError
 from .checkpoints import load_strict, read_state_dict
+from .world import Detector, Ranker   # the interfaces these judges implement
+
 
 # %% auto #0
-__all__ = ['SAFE_LAYER_PACKAGES', 'OPENAI_CLIP_EXTRAS', 'CLIP_ARCHS', 'to_uint8_hwc', 'Detector', 'safe_ultralytics_weights',
+__all__ = ['SAFE_LAYER_PACKAGES', 'OPENAI_CLIP_EXTRAS', 'CLIP_ARCHS', 'to_uint8_hwc', 'safe_ultralytics_weights',
            'UltralyticsDetector', 'YoloWorldDetector', 'is_torchscript_archive', 'read_torchscript_weights',
-           'ClipModel', 'Ranker', 'ClipRanker', 'ImageFeatures', 'checked_inception_weights', 'fid_and_is',
-           'InceptionFeatures']
+           'ClipModel', 'ClipRanker', 'ImageFeatures', 'checked_inception_weights', 'fid_and_is', 'InceptionFeatures']
 
 # %% ../nbs/09_backends.ipynb #fa23e3eb
 def to_uint8_hwc(images: torch.Tensor, value_range: tuple[float, float] = (-1.0, 1.0)) -> list[np.ndarray]:
@@ -28,12 +29,6 @@ def to_uint8_hwc(images: torch.Tensor, value_range: tuple[float, float] = (-1.0,
     lo, hi = value_range
     x = ((images.detach().float().cpu() - lo) / (hi - lo)).clamp(0, 1)
     return list((x * 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy())
-
-# %% ../nbs/09_backends.ipynb #3020e102
-class Detector(Protocol):
-    "Which of `classes` each image shows."
-    name: str
-    def detect(self, images: torch.Tensor, classes: Sequence[str]) -> list[set[str]]: ...
 
 # %% ../nbs/09_backends.ipynb #12d40f4e
 SAFE_LAYER_PACKAGES = ('torch.nn.modules.', 'ultralytics.nn.')
@@ -249,12 +244,6 @@ class ClipModel:
         x = F.interpolate(to_unit(images), size=224, mode='bicubic', align_corners=False).clamp(0, 1)
         x = (x - torch.tensor(self.MEAN)[:, None, None]) / torch.tensor(self.STD)[:, None, None]
         return F.normalize(self.model.encode_image(x.to(self.device)).float(), dim=-1)
-
-# %% ../nbs/09_backends.ipynb #c68f5c87
-class Ranker(Protocol):
-    "Scores (B, C) of `classes` for each image."
-    name: str
-    def scores(self, images: torch.Tensor, classes: Sequence[str]) -> torch.Tensor: ...
 
 # %% ../nbs/09_backends.ipynb #4e4bbf45
 class ClipRanker:

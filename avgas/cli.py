@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 import torch
 import yaml
 from . import __version__
-from .core import ExperimentConfig, keep_freed_memory_in_heap
+from .core import ExperimentConfig, keep_freed_memory_in_heap, literal_values
 from .errors import AvgasError, ConfigError, InputError, MissingInputError, path_error
 from .checkpoints import atomic_path
 
@@ -86,11 +86,13 @@ class Command:
         if self.config is not None:
             g = p.add_argument_group(f'{self.config.__name__} (from --config, then these overrides)')
             if self.config_flag: g.add_argument('--config', required=self.config_required, metavar='FILE', default=argparse.SUPPRESS,
-                           help=f'a {self.config.__name__} YAML/JSON file')
+                           help=f'a {self.config.__name__} YAML/JSON file' + _shipped_help(self.config))
             defaults = self.config()
             for name, tp, doc in config_leaves(self.config):
+                closed = [v for v in literal_values(tp) or () if v is not None]   # a Literal field: exactly its values
                 g.add_argument(f'--{name}', dest=f'cfg:{name}', nargs='+' if _is_seq(tp) else None, default=argparse.SUPPRESS,
-                               metavar='VALUE', help=literal_help(f'{doc} (default: {_default_text(defaults, name)})'.strip()))
+                               choices=closed or None, metavar=None if closed else 'VALUE',
+                               help=literal_help(f'{doc} (default: {_default_text(defaults, name)})'.strip()))
         return p
 
     def resolve(self, argv: Sequence[str]) -> tuple[Any, Any]:
@@ -118,18 +120,16 @@ def _add_options(p: argparse.ArgumentParser, cls):
         else:
             conv = next((t for t in (int, float) if tp in (t, t | None)), str)
             p.add_argument(flag, dest=f.name, type=conv, default=default, required=bool(meta.get('required')),
-                           help=doc)
+                           choices=literal_values(tp), help=doc)
 
-def load_config(cls, path: str|Path):
-    "A config dataclass from a YAML/JSON file, with errors that name the file."
-    p = Path(path)
-    if p.is_dir(): raise ConfigError(f'config {p}: is a folder, expected a YAML file')
-    if not p.exists(): raise ConfigError(f'config file {p}: does not exist')
-    try: text = p.read_text(encoding='utf-8')
-    except (OSError, UnicodeDecodeError) as e: raise ConfigError(f'config file {p}: cannot be read ({e})') from None
-    try: d = yaml.safe_load(text)
-    except yaml.YAMLError as e: raise ConfigError(f'config file {p}: not valid YAML ({e})') from None
-    return cls.from_dict(d, where=str(p))
+def _shipped_help(cls) -> str:
+    from avgas.reproduce import shipped_configs
+    return f", or the name of a config avgas ships ({', '.join(shipped_configs())})" if cls is ExperimentConfig else ''
+
+def load_config(cls, name_or_path: str|Path):
+    "A config dataclass from a YAML/JSON file or a shipped config's name (`avgas_a2a`), with errors that name the file."
+    from avgas.reproduce import shipped_config
+    return cls.from_yaml(shipped_config(name_or_path))
 
 # %% ../nbs/25_cli.ipynb #c3c99cb1
 def apply_overrides(cfg, overrides: dict[str, Any]):
@@ -296,7 +296,7 @@ def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
 # %% ../nbs/25_cli.ipynb #4dd93bc0
 @dataclass
 class ReproduceOptions:
-    configs: list[str] = field(default_factory=list, metadata={'positional': True})  # experiment configs (YAML), e.g. configs/avgas_a2a.yaml configs/avgas_a2v.yaml
+    configs: list[str] = field(default_factory=list, metadata={'positional': True})  # experiment configs: YAML files or shipped names, e.g. avgas_a2a avgas_a2v
     out: str = field(default='', metadata={'required': True})   # where Tables 1-3 go
     workers: int = 0              # data-loader worker processes
     progress: bool = True         # progress bars
@@ -306,7 +306,7 @@ class ReproduceOptions:
 def cmd_reproduce(_, o: ReproduceOptions) -> int:
     "`avgas reproduce`: train every configured separator (resuming), then Tables 1–3 of all of them beside Sound2Scene."
     from avgas.reproduce import reproduce
-    if not o.configs: raise InputError('reproduce: give at least one experiment config (e.g. configs/avgas_a2a.yaml)')
+    if not o.configs: raise InputError('reproduce: give at least one experiment config (a YAML file or a shipped name, e.g. avgas_a2a)')
     cfgs = [load_config(ExperimentConfig, c) for c in o.configs]
     if o.overrides: cfgs = [apply_overrides(c, o.overrides) for c in cfgs]
     out = prepare_out(o.out)

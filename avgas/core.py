@@ -4,9 +4,10 @@
 
 # %% ../nbs/01_core.ipynb #649f4f74
 from __future__ import annotations
-import dataclasses, functools, json, os, random, types, typing
+import dataclasses, functools, json, math, os, random, types, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
+from typing import Literal
 import numpy as np
 import torch
 import yaml
@@ -14,10 +15,10 @@ from .errors import ConfigError, UnknownClassError
 
 # %% auto #0
 __all__ = ['SEED_STREAMS', 'SKIP_NO_SHARED', 'PAPER', 'BACKGROUND_CLASSES', 'FOREGROUND_CLASSES', 'COMBINATIONS',
-           'DETECTOR_PROMPTS', 'FIGURE_DPI', 'ConfigBase', 'OneOf', 'one_of', 'AudioConfig', 'MixConfig',
-           'SeparatorConfig', 'TrainConfig', 'GenerateConfig', 'EvalConfig', 'ExperimentConfig', 'seed_everything',
-           'get_device', 'to_unit', 'batched', 'seed_for', 'keep_freed_memory_in_heap', 'shared_dir', 'Combination',
-           'ClassTable', 'paper_table', 'set_style', 'show_image', 'shown']
+           'DETECTOR_PROMPTS', 'FIGURE_DPI', 'ConfigBase', 'literal_values', 'literal_fields', 'choices', 'AudioConfig',
+           'MixConfig', 'SeparatorConfig', 'TrainConfig', 'GenerateConfig', 'EvalConfig', 'ExperimentConfig',
+           'seed_everything', 'get_device', 'to_unit', 'batched', 'seed_for', 'keep_freed_memory_in_heap', 'shared_dir',
+           'Combination', 'ClassTable', 'paper_table', 'set_style', 'show_image', 'shown']
 
 # %% ../nbs/01_core.ipynb #d149ecf8
 _NONE = type(None)
@@ -67,10 +68,14 @@ class ConfigBase:
     RULES = {}   # field -> (test, what the value must be); a subclass's own RULES say which values make sense
 
     def check(self, where: str = ''):
-        "Refuse values of the right type that make no sense (`epochs: -1`, `temperature: 0`), naming the key; returns self."
+        "Refuse values of the right type that make no sense (`epochs: -1`, `selection: 'best'`), naming the key; returns self."
+        where = where or type(self).__name__
+        for k, allowed in literal_fields(type(self)).items():   # closed sets: the `Literal[...]` of the field
+            v = getattr(self, k)
+            if v not in allowed: raise ConfigError(f"{where}.{k}: {v!r}: must be one of {', '.join(map(repr, allowed))}")
         for k, (ok, must) in type(self).RULES.items():
             v = getattr(self, k)
-            if v is not None and not ok(v): raise ConfigError(f'{where or type(self).__name__}.{k}: {v!r}: must be {must}')
+            if v is not None and not ok(v): raise ConfigError(f"{where}.{k}: {v!r}: must be {'' if _finite(v) else 'finite and '}{must}")
         return self
 
     def to_yaml(self, path: str|Path|None = None) -> str:
@@ -97,15 +102,38 @@ class ConfigBase:
     load = from_yaml
 
 # %% ../nbs/01_core.ipynb #a943c73a
-class OneOf:
-    "The test of a field with a closed set of values; it keeps the values, so messages and tests can list them."
-    def __init__(self, *values: str): self.values = values
-    def __call__(self, v) -> bool: return v in self.values
-    def __repr__(self) -> str: return f'OneOf{self.values}'
+def literal_values(tp) -> tuple|None:
+    "The values of `Literal[...]` (with None when the hint is `Literal[...]|None`); None for any other hint."
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = typing.get_args(tp); lits = [a for a in args if typing.get_origin(a) is Literal]
+        if len(lits) != 1 or len(args) != 2 or _NONE not in args: return None
+        return typing.get_args(lits[0]) + (None,)
+    return typing.get_args(tp) if typing.get_origin(tp) is Literal else None
 
-def one_of(*values: str, must: str = '') -> tuple:
-    "A RULES entry for a closed-set field: (its test, what the value must be)."
-    return OneOf(*values), must or 'one of ' + ', '.join(map(repr, values))
+@functools.cache
+def literal_fields(cls) -> types.MappingProxyType:
+    "The closed-set fields of a config dataclass, declared as `Literal[...]`: field name -> allowed values."
+    hints = typing.get_type_hints(cls)   # resolves the string annotations (`from __future__ import annotations`)
+    out = {f.name: literal_values(hints[f.name]) for f in fields(cls)}
+    return types.MappingProxyType({k: v for k, v in out.items() if v is not None})
+
+def choices(cls, name: str) -> tuple:
+    "The allowed values of the closed-set field `name` of a config class (or instance), in declaration order."
+    cls = cls if isinstance(cls, type) else type(cls)
+    lits = literal_fields(cls)
+    if name not in lits: raise TypeError(f'{cls.__name__}.{name}: not a closed-set (Literal) field; those are {list(lits)}')
+    return tuple(v for v in lits[name] if v is not None)
+
+# %% ../nbs/01_core.ipynb #de0d7954
+def _finite(v) -> bool: return not isinstance(v, float) or math.isfinite(v)
+
+def _positive(must: str = 'positive') -> tuple:
+    "A RULES entry: a finite number above 0 (inf and nan are refused)."
+    return (lambda v: _finite(v) and v > 0), must
+
+def _at_least(n, must: str = '') -> tuple:
+    "A RULES entry: a finite number of at least `n`."
+    return (lambda v: _finite(v) and v >= n), must or f'at least {n}'
 
 # %% ../nbs/01_core.ipynb #723f6e7b
 @dataclass
@@ -119,8 +147,8 @@ class AudioConfig(ConfigBase):
     @property
     def n_samples(self) -> int: return int(round(self.sample_rate * self.seconds))
 
-AudioConfig.RULES = {'sample_rate': (lambda v: v > 0, 'a positive rate in Hz'), 'seconds': (lambda v: v > 0, 'positive'),
-                     'nperseg': (lambda v: v >= 2, 'at least 2'), 'noverlap': (lambda v: v >= 0, 'at least 0')}
+AudioConfig.RULES = {'sample_rate': _positive('a positive rate in Hz'), 'seconds': _positive(),
+                     'nperseg': _at_least(2), 'noverlap': _at_least(0)}
 
 # %% ../nbs/01_core.ipynb #ca32f875
 @dataclass
@@ -134,8 +162,7 @@ class MixConfig(ConfigBase):
     items_per_combination: int = 100             # mixtures per class combination
     seed: int = 0
 
-MixConfig.RULES = {'n_sources': (lambda v: v >= 1, 'at least 1'), 'target_rms': (lambda v: v > 0, 'positive'),
-                   'items_per_combination': (lambda v: v >= 1, 'at least 1')}
+MixConfig.RULES = {'n_sources': _at_least(1), 'target_rms': _positive(), 'items_per_combination': _at_least(1)}
 
 # %% ../nbs/01_core.ipynb #c294e0cc
 @dataclass
@@ -144,18 +171,16 @@ class SeparatorConfig(ConfigBase):
     n_slots: int = 2      # N, one embedding per source
     dim: int = 2048       # D, the frozen encoders' embedding size
     width: int = 64       # ResNet-18 stem width (64 is the standard ResNet-18)
-    init: str = 'scratch' # 'sound2scene' (Sound2Scene's audio net: ours), 'imagenet' (torchvision ResNet-18) or 'scratch'; the paper says only "same backbone"
+    init: Literal['sound2scene', 'imagenet', 'scratch'] = 'scratch' # 'sound2scene' (Sound2Scene's audio net: ours), 'imagenet' (torchvision ResNet-18) or 'scratch'; the paper says only "same backbone"
 
-SeparatorConfig.RULES = {'n_slots': (lambda v: v >= 1, 'at least 1'), 'dim': (lambda v: v >= 1, 'at least 1'),
-                         'width': (lambda v: v >= 1, 'at least 1'),
-                         'init': one_of('sound2scene', 'imagenet', 'scratch')}
+SeparatorConfig.RULES = {'n_slots': _at_least(1), 'dim': _at_least(1), 'width': _at_least(1)}
 
 # %% ../nbs/01_core.ipynb #f34b2db6
 @dataclass
 class TrainConfig(ConfigBase):
     "One trainer for every stage."
-    alignment: str = 'a2a'        # 'a2a', 'a2v' or 'a2a+a2v'
-    assignment: str = 'fixed'     # 'fixed' (slot 1 = foreground) or 'pit' (permutation-invariant)
+    alignment: Literal['a2a', 'a2v', 'a2a+a2v'] = 'a2a'   # A2A (audio targets), A2V (image targets) or both, summed
+    assignment: Literal['fixed', 'pit'] = 'fixed'  # 'fixed' (slot 1 = foreground) or 'pit' (permutation-invariant)
     lr: float = 1e-3
     weight_decay: float = 1e-5
     batch_size: int = 16
@@ -165,17 +190,12 @@ class TrainConfig(ConfigBase):
     device: str = 'auto'
     amp: bool = True              # mixed precision: on CUDA, and bf16 on CPUs with native bf16 (AVX512-BF16, AMX)
     out_dir: str = 'runs/separator'
-    selection: str = 'paper'      # best epoch: 'paper' (lowest validation loss among epochs whose training loss still decreases) or 'lowest_val'
-    lr_schedule: str = 'constant' # 'constant' (the paper names no schedule) or 'cosine' (ours: warm-up over the first 5 % of steps, then cosine decay to 0)
+    selection: Literal['paper', 'lowest_val'] = 'paper'   # best epoch: 'paper' (lowest validation loss among epochs whose training loss still decreases) or 'lowest_val'
+    lr_schedule: Literal['constant', 'cosine'] = 'constant'   # 'constant' (the paper names no schedule) or 'cosine' (ours: warm-up over the first 5 % of steps, then cosine decay to 0)
     frozen_stages: int = 0        # ours: leading trunk stages kept as initialised (0 none; 1 the stem; 2 the stem and layer1; … 5 all four layers)
 
-TrainConfig.RULES = {'alignment': one_of('a2a', 'a2v', 'a2a+a2v'),
-                     'assignment': one_of('fixed', 'pit', must="'fixed' or 'pit'"),
-                     'lr': (lambda v: v > 0, 'positive'), 'weight_decay': (lambda v: v >= 0, 'at least 0'),
-                     'batch_size': (lambda v: v >= 1, 'at least 1'), 'epochs': (lambda v: v >= 1, 'at least 1'),
-                     'temperature': (lambda v: v > 0, 'positive (it divides the logits)'),
-                     'selection': one_of('paper', 'lowest_val', must="'paper' or 'lowest_val'"),
-                     'lr_schedule': one_of('constant', 'cosine', must="'constant' or 'cosine'"),
+TrainConfig.RULES = {'lr': _positive(), 'weight_decay': _at_least(0), 'batch_size': _at_least(1), 'epochs': _at_least(1),
+                     'temperature': _positive('positive (it divides the logits)'),
                      'frozen_stages': (lambda v: 0 <= v <= 5, 'between 0 and 5 (the stem and four layers)')}
 
 # %% ../nbs/01_core.ipynb #515a1393
@@ -187,9 +207,9 @@ class GenerateConfig(ConfigBase):
     truncation: float|None = None # resample |z| beyond this threshold; None: no truncation
     seed: int = 0
 
-GenerateConfig.RULES = {'lam': (lambda v: 0 <= v <= 1, 'in [0, 1]'), 
+GenerateConfig.RULES = {'lam': (lambda v: 0 <= v <= 1, 'in [0, 1]'),
                         # below 0.01 so little of N(0, 1) is left that resampling z cannot fill it (each draw keeps < 0.8 %)
-                        'truncation': (lambda v: v >= 0.01, 'at least 0.01, or null for none')}
+                        'truncation': _at_least(0.01, 'at least 0.01, or null for none')}
 
 # %% ../nbs/01_core.ipynb #e28a987e
 @dataclass
@@ -201,19 +221,18 @@ class EvalConfig(ConfigBase):
     conf: float = 0.25            # detector confidence threshold
     detector_weights: str = 'yolov8x-worldv2.pt'   # YOLO-World weights file (real world, in the checkpoints folder); the paper's is YOLOv8x-worldv2, smaller ones (yolov8s/m/l-worldv2.pt) are options
     clip_weights: str = 'ViT-B-32.pt' # CLIP ViT-B/32 (real world): OpenAI's TorchScript file, or a state dict; YOLO-World's prompt features and the R@K ranker
-    clip_arch: str = 'ViT-B-32-quickgelu'  # open_clip architecture; OpenAI's weights need QuickGELU
+    clip_arch: Literal['ViT-B-32-quickgelu', 'ViT-B-32'] = 'ViT-B-32-quickgelu'  # open_clip architecture; OpenAI's weights need QuickGELU
     inception_weights: str = 'pt_inception-2015-12-05-6726825d.pth'  # Inception-v3 of FID/IS (real world)
     per_combination: int = 5      # held-out mixtures per combination when a separator is evaluated end to end
 
-EvalConfig.RULES = {'conf': (lambda v: 0 < v <= 1, 'in (0, 1]'), 'per_combination': (lambda v: v >= 1, 'at least 1'),
-                    'clip_arch': one_of('ViT-B-32-quickgelu', 'ViT-B-32', must="'ViT-B-32-quickgelu' (OpenAI's weights) or 'ViT-B-32'")}
+EvalConfig.RULES = {'conf': (lambda v: 0 < v <= 1, 'in (0, 1]'), 'per_combination': _at_least(1)}
 
 # %% ../nbs/01_core.ipynb #d8d4e8b0
 @dataclass
 class ExperimentConfig(ConfigBase):
     "A whole experiment: data, mixing, separator, training, generation, evaluation."
     world: str = 'synth'          # 'synth' (the shipped synthetic world) or 'vggsound' (alias 'real')
-    method: str = 'avgas'         # 'avgas' (separator: one embedding per source) or 'sound2scene' (the baseline)
+    method: Literal['avgas', 'sound2scene'] = 'avgas'   # 'avgas' (separator: one embedding per source) or 'sound2scene' (the baseline)
     data_dir: str = ''            # the real world's VGGSound folders (train/, val/, test/ in Sound2Scene's layout)
     checkpoints: str = ''         # folder of the frozen parts: published checkpoints (real; default $AVGAS_CHECKPOINTS or ./checkpoints) or the synthetic world's parts (default: the package's)
     combinations: str = 'paper'   # 'paper' (Table 4) or a comma-separated list of 'fg+bg'
@@ -224,8 +243,6 @@ class ExperimentConfig(ConfigBase):
     train: TrainConfig = field(default_factory=TrainConfig)
     generate: GenerateConfig = field(default_factory=GenerateConfig)
     evaluate: EvalConfig = field(default_factory=EvalConfig)
-
-
 
 # %% ../nbs/01_core.ipynb #99c1014a
 def seed_everything(seed: int = 0, deterministic: bool = False) -> torch.Generator:

@@ -4,6 +4,7 @@
 
 # %% ../nbs/05_encoders.ipynb #7ff44895
 from __future__ import annotations
+import sys
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 import numpy as np
@@ -11,13 +12,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .audio import Spectrogram, sound2scene_spectrogram
-from .core import AudioConfig
+from .core import AudioConfig, batched
 from .errors import InputError
-from .checkpoints import find_checkpoint, load_strict, read_checkpoint, read_state_dict, strip_prefix
+from .checkpoints import (atomic_write_bytes, content_hash, encoder_identity, find_checkpoint, load_strict, read_checkpoint,
+                               read_state_dict, strip_prefix)
+from safetensors.torch import save as st_save, load as st_load
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'SWAV_HEAD_SHAPES', 'SWAV_IGNORED_PREFIXES', 'Encoder', 'SpectrogramInput',
-           'sound2scene_audio_net', 'Sound2SceneAudioEncoder', 'swav_preprocess', 'SwAVImageEncoder']
+           'sound2scene_audio_net', 'Sound2SceneAudioEncoder', 'swav_preprocess', 'SwAVImageEncoder', 'TargetCache']
 
 # %% ../nbs/05_encoders.ipynb #39a50003
 @runtime_checkable
@@ -131,3 +134,57 @@ class SwAVImageEncoder(nn.Module):
         enc = cls()
         enc.ignored_keys = load_strict(enc.trunk, strip_prefix(state, 'module.'), what, ignore=SWAV_IGNORED_PREFIXES)
         return enc.requires_grad_(False).eval().to(device)
+
+# %% ../nbs/05_encoders.ipynb #3ae8268a
+class TargetCache:
+    "Frozen-encoder embeddings keyed by input content hash, for one encoder; in memory, optionally on disk."
+    def __init__(self, encoder: nn.Module, kind: str = 'audio',  # 'audio' (waveform inputs) or 'image'
+                 cache_dir: str|Path|None = None, device: str|torch.device = 'cpu', chunk: int = 64):
+        if not hasattr(encoder, 'embed'): raise TypeError(f'{kind} encoder {type(encoder).__name__}: has no embed(batch) method')
+        self.encoder, self.kind, self.device, self.chunk = encoder, kind, torch.device(device), chunk
+        self.encoder.requires_grad_(False)
+        self.identity = encoder_identity(encoder)
+        self.store: dict[str, torch.Tensor] = {}
+        self.hits = self.misses = 0
+        self.path = Path(cache_dir)/f'{kind}-{self.identity}.safetensors' if cache_dir else None
+        if self.path is not None and self.path.exists(): self.store = self._read()
+
+    def __len__(self): return len(self.store)
+
+    def _read(self) -> dict[str, torch.Tensor]:
+        try: store = dict(st_load(self.path.read_bytes()))
+        except Exception as e:   # safetensors reports a truncated or damaged file with its own error types
+            print(f'note: target cache {self.path} is unreadable ({type(e).__name__}: {e}); recomputing it', file=sys.stderr, flush=True)
+            return {}
+        if any(v.dim() != 1 for v in store.values()):
+            print(f'note: target cache {self.path} holds tensors of the wrong shape; recomputing it', file=sys.stderr, flush=True)
+            return {}
+        return store
+
+    def _compute(self, x: torch.Tensor) -> torch.Tensor:
+        was = self.encoder.training; self.encoder.eval()
+        with torch.inference_mode():
+            out = batched(lambda b: self.encoder.embed(b.to(self.device)).float().cpu(), x, self.chunk)
+        self.encoder.train(was)
+        if out.dim() != 2 or len(out) != len(x):
+            raise InputError(f'{self.kind} encoder {type(self.encoder).__name__}: embed returned {tuple(out.shape)} for {len(x)} inputs; expected (B, D)')
+        return out
+
+    def get(self, inputs: torch.Tensor, keys: list[str]|None = None) -> torch.Tensor:
+        "Embeddings (M, D) of `inputs` (M, ...), computing only the ones not cached yet."
+        keys = keys or [content_hash(x) for x in inputs]
+        first = {}
+        for i, k in enumerate(keys):
+            if k not in self.store: first.setdefault(k, i)   # a repeated input in one batch is computed once
+        miss = list(first.values())
+        if miss:
+            new = self._compute(inputs[miss])
+            for i, e in zip(miss, new): self.store[keys[i]] = e.clone()
+        self.misses += len(miss); self.hits += len(keys) - len(miss)
+        return torch.stack([self.store[k] for k in keys])
+
+    def save(self) -> Path|None:
+        "Write the cache to `cache_dir` (atomically); no-op without one."
+        if self.path is None: return None
+        return atomic_write_bytes(self.path, st_save({k: v.contiguous() for k, v in self.store.items()},
+                                                     metadata={'kind': self.kind, 'encoder': self.identity}))

@@ -7,11 +7,12 @@ from __future__ import annotations
 import itertools
 import torch
 import torch.nn.functional as F
+from .core import TrainConfig, choices
 from .errors import InputError
 
 # %% auto #0
-__all__ = ['ASSIGNMENTS', 'MAX_ENUMERATED_SLOTS', 'ALIGNMENTS', 'l2_logits', 'infonce_l2', 'pair_costs', 'assign_slots',
-           'assigned_cost', 'alignment_keys', 'separation_loss']
+__all__ = ['MAX_ENUMERATED_SLOTS', 'ASSIGNMENTS', 'l2_logits', 'infonce_l2', 'pair_costs', 'assign_slots', 'assigned_cost',
+           'alignment_keys', 'separation_loss']
 
 # %% ../nbs/07_losses.ipynb #98bcb622
 def _check_pair(pred, target, name='infonce_l2'):
@@ -61,15 +62,20 @@ def pair_costs(pred: torch.Tensor, target: torch.Tensor, temperature: float = 1.
                         for i in range(n)], 1)
 
 # %% ../nbs/07_losses.ipynb #d20de4cd
-ASSIGNMENTS = ('fixed', 'pit')
 MAX_ENUMERATED_SLOTS = 6
+ASSIGNMENTS = choices(TrainConfig, 'assignment')   # derived, not declared: only until avgas.evaluate (18a_metrics) reads `choices` itself
+
+def _check_choice(name: str, value: str):
+    "Refuse a value that `TrainConfig.<name>` does not allow (its `Literal` is the one list of the values)."
+    allowed = choices(TrainConfig, name)
+    if value not in allowed: raise InputError(f'{name} {value!r}: unknown; expected one of {list(allowed)}')
 
 def assign_slots(costs: torch.Tensor,           # (B, N slots, N sources) from `pair_costs`
                  assignment: str = 'fixed',     # 'fixed' or 'pit'
                  max_enumerated: int = MAX_ENUMERATED_SLOTS,  # largest N solved by enumerating permutations
                 ) -> torch.Tensor:
     "The slot aligned with each source, (B, N): identity for 'fixed', the cheapest permutation per sample for 'pit'."
-    if assignment not in ASSIGNMENTS: raise InputError(f'assignment {assignment!r}: unknown; expected one of {list(ASSIGNMENTS)}')
+    _check_choice('assignment', assignment)
     if costs.dim() != 3 or costs.shape[1] != costs.shape[2]:
         raise InputError(f'assign_slots: costs must be (B, N, N), got {tuple(costs.shape)}')
     B, n, _ = costs.shape
@@ -94,12 +100,10 @@ def assigned_cost(costs: torch.Tensor, slot_of: torch.Tensor) -> torch.Tensor:
     return costs.gather(1, slot_of[:, None, :]).squeeze(1).sum(-1) / n
 
 # %% ../nbs/07_losses.ipynb #c5ca3966
-ALIGNMENTS = {'a2a': ('a2a',), 'a2v': ('a2v',), 'a2a+a2v': ('a2a', 'a2v')}
-
 def alignment_keys(alignment: str) -> tuple[str, ...]:
-    "Which target kinds an alignment needs: 'a2a' → ('a2a',), 'a2a+a2v' → ('a2a', 'a2v')."
-    if alignment not in ALIGNMENTS: raise InputError(f'alignment {alignment!r}: unknown; expected one of {list(ALIGNMENTS)}')
-    return ALIGNMENTS[alignment]
+    "Which target kinds an alignment needs: 'a2a' → ('a2a',), 'a2a+a2v' → ('a2a', 'a2v') (the kinds it joins with '+')."
+    _check_choice('alignment', alignment)
+    return tuple(alignment.split('+'))
 
 # %% ../nbs/07_losses.ipynb #026b1589
 def separation_loss(pred: torch.Tensor,                  # (B, N, D) separator output
@@ -110,7 +114,7 @@ def separation_loss(pred: torch.Tensor,                  # (B, N, D) separator o
                    ) -> tuple[torch.Tensor, torch.Tensor]:
     "The AV-GAS training loss and the assignment used: (scalar loss, (B, N) slot of each source)."
     keys = alignment_keys(alignment)
-    if assignment not in ASSIGNMENTS: raise InputError(f'assignment {assignment!r}: unknown; expected one of {list(ASSIGNMENTS)}')
+    _check_choice('assignment', assignment)
     missing = [k for k in keys if k not in targets]
     if missing: raise InputError(f'separation_loss: alignment {alignment!r} needs targets {list(keys)}, missing {missing}')
     costs = sum(pair_costs(pred, targets[k], temperature) for k in keys)

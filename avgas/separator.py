@@ -5,15 +5,18 @@
 # %% ../nbs/06_separator.ipynb #f61710b5
 from __future__ import annotations
 from pathlib import Path
+from typing import Callable
+from typing import Callable
 import torch
 import torch.nn as nn
 from .core import SeparatorConfig, AudioConfig
 from .checkpoints import load_strict, read_state_dict
 from .audio import Spectrogram
-from .errors import InputError, CheckpointError
+from .errors import ConfigError, InputError, CheckpointError
 
 # %% auto #0
-__all__ = ['BasicBlock', 'AudioResNet18', 'Separator', 'load_backbone']
+__all__ = ['BasicBlock', 'AudioResNet18', 'Separator', 'load_backbone', 'trunk_stages', 'run_stages', 'stage_modules',
+           'freeze_stages']
 
 # %% ../nbs/06_separator.ipynb #bf6d6ad0
 class BasicBlock(nn.Module):
@@ -112,3 +115,28 @@ def load_backbone(model: Separator, source: str|Path|dict, prefix: str = 'audnet
             model.head.weight.copy_(w.repeat(model.cfg.n_slots, 1)); model.head.bias.copy_(b.repeat(model.cfg.n_slots))
         fc = {}
     return sorted(k for k in sd if not k.startswith(prefix)) + sorted(prefix + k for k in fc)
+
+# %% ../nbs/06_separator.ipynb #c01cc128
+def trunk_stages(net: nn.Module) -> list[Callable]:
+    "The audio trunk's five stages in order (stem, layer1 … layer4) of a `Separator` or a stacked one."
+    return [lambda x: net.maxpool(net.relu(net.bn1(net.conv1(x)))), net.layer1, net.layer2, net.layer3, net.layer4]
+
+def run_stages(net: nn.Module, x: torch.Tensor, start: int = 0, stop: int = 5) -> torch.Tensor:
+    "The trunk's stages `start` … `stop - 1` applied to `x`."
+    for stage in trunk_stages(net)[start:stop]: x = stage(x)
+    return x
+
+def stage_modules(net: nn.Module, k: int) -> list[nn.Module]:
+    "The modules holding the weights and BatchNorm statistics of the trunk's first `k` stages."
+    if not k: return []   # any model may be trained with nothing frozen, trunk or not
+    return [net.conv1, net.bn1, net.layer1, net.layer2, net.layer3, net.layer4][:k + 1]
+
+def freeze_stages(net: nn.Module, k: int) -> list[nn.Module]:
+    "Keep the trunk's first `k` stages as they are: no gradients, BatchNorm in eval mode; returns their modules (re-`eval()` them after `.train()`)."
+    if k and not all(hasattr(net, a) for a in ('conv1', 'bn1', 'layer4')):
+        raise ConfigError(f'train.frozen_stages {k}: {type(net).__name__} has no audio trunk whose stages could be frozen')
+    mods = stage_modules(net, k)
+    for m in mods:
+        m.eval()
+        for q in m.parameters(): q.requires_grad_(False)
+    return mods

@@ -16,9 +16,9 @@ from .audio import Spectrogram
 from .biggan import BigGANConfig, ICGAN_FOLDER
 
 # %% auto #0
-__all__ = ['OPENAI_CLIP_EXTRAS', 'RandomAudioEncoder', 'RandomImageEncoder', 'write_icgan_folder', 'manifest_state',
+__all__ = ['OPENAI_CLIP_EXTRAS', 'TOY_COMBOS', 'RandomAudioEncoder', 'RandomImageEncoder', 'write_icgan_folder', 'manifest_state',
            'write_torchscript_state', 'write_openai_clip', 'write_yolo_world', 'write_inception',
-           'write_published_standins']
+           'write_published_standins', 'toy_pairs', 'toy_mixture_sets']
 
 # %% ../nbs/10_testing.ipynb #cb262e6b
 class RandomAudioEncoder(nn.Module):
@@ -147,3 +147,27 @@ def write_published_standins(folder: str|Path, manifests: str|Path, yolo_scale: 
     out['yolo_world'] = write_yolo_world(d/f'yolov8{yolo_scale}-worldv2.pt', yolo_scale)
     out['inception'] = write_inception(d/'pt_inception-2015-12-05-6726825d.pth')
     return out
+
+# %% ../nbs/10_testing.ipynb #924d1d34
+TOY_COMBOS = [('dog barking', 'hail'), ('sheep bleating', 'sea waves'), ('dog barking', 'sea waves'), ('sheep bleating', 'hail')]
+
+def toy_pairs(n_per_class: int = 6, n: int = 8000, seed: int = 0):
+    "Single-source pairs of four classes: tones (foregrounds) or noise (backgrounds), 0.5 s at 16 kHz, with 16-px flat images."
+    from avgas.mixing import ListPairs, SinglePair
+    g = torch.Generator().manual_seed(seed)
+    spec = [('dog barking', 440), ('sheep bleating', 880), ('hail', 0), ('sea waves', 0)]
+    out = []
+    for k in range(n_per_class):
+        for ci, (lab, f) in enumerate(spec):
+            t = torch.arange(n) / 16000
+            a = 0.2 * torch.sin(2 * math.pi * f * (1 + 0.05 * torch.rand(1, generator=g)) * t) if f else 0.1 * torch.randn(n, generator=g)
+            img = torch.full((3, 16, 16), ci / 4) + 0.1 * torch.rand(3, 16, 16, generator=g)
+            out.append(SinglePair(a.float(), img.clamp(0, 1), lab, f'{lab}-{k}'))
+    return ListPairs(out)
+
+def toy_mixture_sets():
+    "The training (32 mixtures, gains −3…0 dB) and validation (8) sets of the training notebooks."
+    from avgas.core import MixConfig
+    from avgas.mixing import MixtureDataset
+    return (MixtureDataset(toy_pairs(), TOY_COMBOS, MixConfig(items_per_combination=8, gain_db=(-3, 0))),
+            MixtureDataset(toy_pairs(seed=1), TOY_COMBOS, MixConfig(items_per_combination=2, seed=1)))

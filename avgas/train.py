@@ -4,9 +4,8 @@
 
 # %% ../nbs/17_train.ipynb #2f52d156
 from __future__ import annotations
-import copy, csv, hashlib, io, json, math, os, sys, time
+import copy, csv, io, math, sys, time
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 import torch
@@ -16,124 +15,21 @@ from torch.utils.data import DataLoader, Dataset
 from torch.utils.data.distributed import DistributedSampler
 from safetensors.torch import save as st_save, load as st_load
 from tqdm.auto import tqdm
-from .core import (PAPER, AudioConfig, ClassTable, ExperimentConfig, MixConfig, TrainConfig, get_device, batched, keep_freed_memory_in_heap, seed_everything)
+from .core import AudioConfig, TrainConfig, choices, get_device, batched, keep_freed_memory_in_heap, seed_everything
 from .errors import ConfigError, InputError
 from .checkpoints import (content_hash, encoder_identity, atomic_write_bytes, save_checkpoint, load_checkpoint, unwrap_model,
                                checkpoint_record, collect_garbage, commit_checkpoint, model_tensors, optimizer_to_flat, remove_temporaries,
                                write_reference, write_tensors)
-from .mixing import MixtureDataset, InMemoryDataset, collate_mixtures
+from .mixing import collate_mixtures
 from .audio import Spectrogram
-from .separator import Separator
-from .losses import separation_loss, alignment_keys, ASSIGNMENTS
-from .worlds import World, build_world
+from .losses import separation_loss, alignment_keys
+from .encoders import TargetCache
+from .separator import freeze_stages
+from .distributed import DistInfo, setup_distributed, gather_batch, average_buffers
 
 # %% auto #0
-__all__ = ['SELECTIONS', 'LR_SCHEDULES', 'RESUMABLE', 'TargetCache', 'DistInfo', 'setup_distributed', 'gather_batch',
-           'average_buffers', 'Task', 'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'is_new_best',
-           'scheduled_lr', 'set_lr', 'resume_differences', 'trunk_stages', 'run_stages', 'stage_modules',
-           'freeze_stages', 'Trainer', 'GroupedLinear', 'stack_modules', 'unstack_into', 'StackedSeparators',
-           'WithSpectrograms', 'collate_with_spectrograms', 'spectrograms_once', 'stages_fingerprint',
-           'WithTrunkFeatures', 'network_inputs', 'filled_targets', 'train_stacked', 'can_fork', 'fork_map',
-           'train_in_processes', 'train_groups_in_processes', 'experiment_combinations', 'validation_mix',
-           'build_experiment', 'encoder_dim', 'train_experiment']
-
-# %% ../nbs/17_train.ipynb #3ae8268a
-class TargetCache:
-    "Frozen-encoder embeddings keyed by input content hash, for one encoder; in memory, optionally on disk."
-    def __init__(self, encoder: nn.Module, kind: str = 'audio',  # 'audio' (waveform inputs) or 'image'
-                 cache_dir: str|Path|None = None, device: str|torch.device = 'cpu', chunk: int = 64):
-        if not hasattr(encoder, 'embed'): raise TypeError(f'{kind} encoder {type(encoder).__name__}: has no embed(batch) method')
-        self.encoder, self.kind, self.device, self.chunk = encoder, kind, torch.device(device), chunk
-        self.encoder.requires_grad_(False)
-        self.identity = encoder_identity(encoder)
-        self.store: dict[str, torch.Tensor] = {}
-        self.hits = self.misses = 0
-        self.path = Path(cache_dir)/f'{kind}-{self.identity}.safetensors' if cache_dir else None
-        if self.path is not None and self.path.exists(): self.store = self._read()
-
-    def __len__(self): return len(self.store)
-
-    def _read(self) -> dict[str, torch.Tensor]:
-        try: store = dict(st_load(self.path.read_bytes()))
-        except Exception as e:   # safetensors reports a truncated or damaged file with its own error types
-            print(f'note: target cache {self.path} is unreadable ({type(e).__name__}: {e}); recomputing it', file=sys.stderr, flush=True)
-            return {}
-        if any(v.dim() != 1 for v in store.values()):
-            print(f'note: target cache {self.path} holds tensors of the wrong shape; recomputing it', file=sys.stderr, flush=True)
-            return {}
-        return store
-
-    def _compute(self, x: torch.Tensor) -> torch.Tensor:
-        was = self.encoder.training; self.encoder.eval()
-        with torch.inference_mode():
-            out = batched(lambda b: self.encoder.embed(b.to(self.device)).float().cpu(), x, self.chunk)
-        self.encoder.train(was)
-        if out.dim() != 2 or len(out) != len(x):
-            raise InputError(f'{self.kind} encoder {type(self.encoder).__name__}: embed returned {tuple(out.shape)} for {len(x)} inputs; expected (B, D)')
-        return out
-
-    def get(self, inputs: torch.Tensor, keys: list[str]|None = None) -> torch.Tensor:
-        "Embeddings (M, D) of `inputs` (M, ...), computing only the ones not cached yet."
-        keys = keys or [content_hash(x) for x in inputs]
-        first = {}
-        for i, k in enumerate(keys):
-            if k not in self.store: first.setdefault(k, i)   # a repeated input in one batch is computed once
-        miss = list(first.values())
-        if miss:
-            new = self._compute(inputs[miss])
-            for i, e in zip(miss, new): self.store[keys[i]] = e.clone()
-        self.misses += len(miss); self.hits += len(keys) - len(miss)
-        return torch.stack([self.store[k] for k in keys])
-
-    def save(self) -> Path|None:
-        "Write the cache to `cache_dir` (atomically); no-op without one."
-        if self.path is None: return None
-        return atomic_write_bytes(self.path, st_save({k: v.contiguous() for k, v in self.store.items()},
-                                                     metadata={'kind': self.kind, 'encoder': self.identity}))
-
-# %% ../nbs/17_train.ipynb #b18070b1
-@dataclass
-class DistInfo:
-    "Rank, world size and local rank of this process (0, 1, 0 when not distributed)."
-    rank: int = 0
-    size: int = 1
-    local_rank: int = 0
-    @property
-    def main(self) -> bool: return self.rank == 0
-
-# %% ../nbs/17_train.ipynb #12dedce6
-def setup_distributed(device: torch.device) -> DistInfo:
-    "Initialise the process group when launched by torchrun with WORLD_SIZE > 1; a no-op otherwise."
-    world = int(os.environ.get('WORLD_SIZE', '1'))
-    if world <= 1 and not (dist.is_available() and dist.is_initialized()): return DistInfo()
-    if not dist.is_initialized():
-        dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')
-    return DistInfo(dist.get_rank(), dist.get_world_size(), int(os.environ.get('LOCAL_RANK', dist.get_rank())))
-
-# %% ../nbs/17_train.ipynb #a116b848
-class _GatherWithGrad(torch.autograd.Function):
-    "all_gather whose backward sums the gradients of every process and returns this process's slice."
-    @staticmethod
-    def forward(ctx, x):
-        parts = [torch.empty_like(x) for _ in range(dist.get_world_size())]
-        dist.all_gather(parts, x.contiguous())
-        ctx.rank, ctx.n = dist.get_rank(), x.shape[0]
-        return torch.cat(parts, 0)
-    @staticmethod
-    def backward(ctx, g):
-        g = g.contiguous(); dist.all_reduce(g)
-        return g[ctx.rank * ctx.n:(ctx.rank + 1) * ctx.n]
-
-def gather_batch(x: torch.Tensor, info: DistInfo) -> torch.Tensor:
-    "Concatenate `x` (same shape on every process) over all processes along dim 0, keeping the gradient of the local part."
-    return x if info.size == 1 else _GatherWithGrad.apply(x)
-
-# %% ../nbs/17_train.ipynb #6b74d578
-def average_buffers(model: nn.Module, info: DistInfo):
-    "Average floating-point buffers (BatchNorm statistics) over processes, so every rank holds the same model."
-    if info.size == 1: return
-    for b in model.buffers():
-        if b.is_floating_point(): dist.all_reduce(b); b.div_(info.size)
+__all__ = ['RESUMABLE', 'Task', 'SeparatorTask', 'cpu_has_native_bf16', 'amp_dtype_for', 'is_new_best', 'scheduled_lr', 'set_lr',
+           'resume_differences', 'Trainer']
 
 # %% ../nbs/17_train.ipynb #e7964a89
 class Task(Protocol):
@@ -151,8 +47,8 @@ class SeparatorTask:
                  cache_dir: str|Path|None = None):
         self.cfg, self.audio = cfg, audio or AudioConfig()
         self.keys = alignment_keys(cfg.alignment)
-        if cfg.assignment not in ASSIGNMENTS:
-            raise ConfigError(f'TrainConfig.assignment {cfg.assignment!r}: unknown; expected one of {list(ASSIGNMENTS)}')
+        if cfg.assignment not in choices(TrainConfig, 'assignment'):
+            raise ConfigError(f"TrainConfig.assignment {cfg.assignment!r}: unknown; expected one of {list(choices(TrainConfig, 'assignment'))}")
         enc = {'a2a': audio_encoder, 'a2v': image_encoder}
         for k in self.keys:
             if enc[k] is None:
@@ -220,20 +116,18 @@ def amp_dtype_for(device: torch.device) -> torch.dtype|None:
     return None
 
 # %% ../nbs/17_train.ipynb #1033077a
-SELECTIONS = ('paper', 'lowest_val')
-
 def is_new_best(selection: str, val: float, best_val: float, train_loss: float, prev_train_loss: float) -> bool:
     "Does this epoch become the selected one? (the paper's rule, or the plain lowest validation loss)"
-    if selection not in SELECTIONS: raise ConfigError(f"train.selection {selection!r}: unknown; expected one of {list(SELECTIONS)}")
+    if selection not in choices(TrainConfig, 'selection'):
+        raise ConfigError(f"train.selection {selection!r}: unknown; expected one of {list(choices(TrainConfig, 'selection'))}")
     if math.isnan(val) or not val < best_val: return False
     return selection == 'lowest_val' or train_loss < prev_train_loss
 
 # %% ../nbs/17_train.ipynb #18f08561
-LR_SCHEDULES = ('constant', 'cosine')
-
 def scheduled_lr(cfg: TrainConfig, step: int, total: int) -> float:
     "The learning rate of optimiser step `step` (0-based) out of `total`: `cfg.lr`, or (ours) warm-up then cosine decay."
-    if cfg.lr_schedule not in LR_SCHEDULES: raise ConfigError(f"train.lr_schedule {cfg.lr_schedule!r}: unknown; expected one of {list(LR_SCHEDULES)}")
+    if cfg.lr_schedule not in choices(TrainConfig, 'lr_schedule'):
+        raise ConfigError(f"train.lr_schedule {cfg.lr_schedule!r}: unknown; expected one of {list(choices(TrainConfig, 'lr_schedule'))}")
     if cfg.lr_schedule == 'constant': return cfg.lr
     total = max(1, total); warm = max(1, total // 20)
     return cfg.lr * min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(step, total) / total))
@@ -261,34 +155,9 @@ def resume_differences(saved: dict, now: dict) -> list[str]:
     return [f'{k}: {a.get(k)!r} -> {b.get(k)!r}' for k in sorted(set(a) | set(b))
             if a.get(k) != b.get(k) and not k.startswith(RESUMABLE)]
 
-# %% ../nbs/17_train.ipynb #c01cc128
-def trunk_stages(net: nn.Module) -> list[Callable]:
-    "The audio trunk's five stages in order (stem, layer1 … layer4) of a `Separator` or a stacked one."
-    return [lambda x: net.maxpool(net.relu(net.bn1(net.conv1(x)))), net.layer1, net.layer2, net.layer3, net.layer4]
-
-def run_stages(net: nn.Module, x: torch.Tensor, start: int = 0, stop: int = 5) -> torch.Tensor:
-    "The trunk's stages `start` … `stop - 1` applied to `x`."
-    for stage in trunk_stages(net)[start:stop]: x = stage(x)
-    return x
-
-def stage_modules(net: nn.Module, k: int) -> list[nn.Module]:
-    "The modules holding the weights and BatchNorm statistics of the trunk's first `k` stages."
-    if not k: return []   # any model may be trained with nothing frozen, trunk or not
-    return [net.conv1, net.bn1, net.layer1, net.layer2, net.layer3, net.layer4][:k + 1]
-
-def freeze_stages(net: nn.Module, k: int) -> list[nn.Module]:
-    "Keep the trunk's first `k` stages as they are: no gradients, BatchNorm in eval mode; returns their modules (re-`eval()` them after `.train()`)."
-    if k and not all(hasattr(net, a) for a in ('conv1', 'bn1', 'layer4')):
-        raise ConfigError(f'train.frozen_stages {k}: {type(net).__name__} has no audio trunk whose stages could be frozen')
-    mods = stage_modules(net, k)
-    for m in mods:
-        m.eval()
-        for q in m.parameters(): q.requires_grad_(False)
-    return mods
-
 # %% ../nbs/17_train.ipynb #2bc8e5ee
 class Trainer:
-    "One training loop for every stage: a model, a task, datasets and a `TrainConfig`."
+    "The one epoch loop of the package: a model, a task, datasets and a `TrainConfig`; one model, or G stacked ones selected each on its own."
     def __init__(self, model: nn.Module, task: Task, train_ds: Dataset, val_ds: Dataset|None,
                  cfg: TrainConfig, out_dir: str|Path|None = None,   # default: cfg.out_dir
                  meta: dict|None = None,          # extra JSON-safe record for the checkpoints (e.g. the experiment config)
@@ -296,10 +165,12 @@ class Trainer:
                  keep_every_epoch: bool = False,  # also keep `epoch_0001` … checkpoints, not just `last` and `best`
                  channels_last: bool|None = None, # default: on CUDA and CPU (faster on both, see below), off elsewhere
                  keep_cpu_memory: bool = True,    # on CPU, `keep_freed_memory_in_heap()` (process-wide; see below)
-                 deterministic: bool = False):
+                 deterministic: bool = False,
+                 checkpoints: bool = True):       # False: no files; each member's selected weights are kept in memory and loaded at the end
         self.cfg, self.task, self.train_ds, self.val_ds = cfg, task, train_ds, val_ds
-        if cfg.selection not in SELECTIONS: raise ConfigError(f"train.selection {cfg.selection!r}: unknown; expected one of {list(SELECTIONS)}")
-        self.out_dir = Path(out_dir or cfg.out_dir)
+        self.members, self.data_seeds = getattr(task, 'members', 1), list(getattr(task, 'data_seeds', [cfg.seed]))
+        if checkpoints and self.members > 1: raise ConfigError(f'Trainer: {self.members} stacked models are trained without checkpoints (checkpoints=False)')
+        self.out_dir, self.checkpoints = Path(out_dir or cfg.out_dir), checkpoints
         self.meta, self.num_workers, self.keep_every_epoch = meta or {}, num_workers, keep_every_epoch
         if deterministic: seed_everything(cfg.seed, deterministic=True)
         self.device = get_device(cfg.device)
@@ -319,15 +190,21 @@ class Trainer:
         self.channels_last = self.device.type in ('cuda', 'cpu') if channels_last is None else channels_last
         self.model = model.to(self.device)
         if self.channels_last: self.model = self.model.to(memory_format=torch.channels_last)
-        self.frozen = freeze_stages(self.model, cfg.frozen_stages)
+        self.frozen = freeze_stages(getattr(task, 'trunk', lambda m: m)(self.model), cfg.frozen_stages)
         # foreach: a few multi-tensor kernels instead of ~10 per parameter (paper's size on CPU: 20 ms against 45 ms a step).
         # Not fused: with fused Adam on CPU a resumed run did not reproduce the uninterrupted one bit for bit.
         self.optimizer = torch.optim.Adam([q for q in self.model.parameters() if q.requires_grad], lr=cfg.lr,
                                           weight_decay=cfg.weight_decay, foreach=True)
         if self.dist.size > 1:
             self.model = nn.parallel.DistributedDataParallel(self.model, device_ids=[self.device.index] if self.cuda else None)
-        self.epoch, self.best_val, self.best_epoch, self.rows, self.best = 0, math.inf, 0, [], None
-        self._setup_done = False
+        G = self.members
+        self.epoch, self.best_vals, self.best_epochs, self.member_rows = 0, [math.inf] * G, [0] * G, [[] for _ in range(G)]
+        self.best, self.best_states, self._setup_done = None, [None] * G, False
+
+    # one model: scalars and its log, as the checkpoints record them
+    best_val = property(lambda self: self.best_vals[0] if self.members == 1 else self.best_vals)
+    best_epoch = property(lambda self: self.best_epochs[0] if self.members == 1 else self.best_epochs)
+    rows = property(lambda self: self.member_rows[0])
 
     def train_mode(self):
         "The model in training mode, its frozen stages (`cfg.frozen_stages`) still in eval mode."
@@ -342,36 +219,42 @@ class Trainer:
         "`x` in channels_last when the trainer uses it (4-D tensors only)."
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last and x.dim() == 4 else x
 
-    def _loader(self, ds, train: bool) -> tuple[DataLoader, DistributedSampler]:
-        sampler = DistributedSampler(ds, self.dist.size, self.dist.rank, shuffle=train, seed=self.cfg.seed, drop_last=train)
+    def _loader(self, ds, train: bool, seed: int|None = None) -> tuple[DataLoader, DistributedSampler]:
+        sampler = DistributedSampler(ds, self.dist.size, self.dist.rank, shuffle=train, seed=self.cfg.seed if seed is None else seed, drop_last=train)
         return DataLoader(ds, self.local_batch, sampler=sampler, collate_fn=self.task.collate, drop_last=train,
                           num_workers=self.num_workers, pin_memory=self.cuda,
                           persistent_workers=train and self.num_workers > 0), sampler
 
-    def _step(self, batch, lr: float|None = None) -> dict[str, float]:
+    def _step(self, batch, lr: float|None = None) -> tuple[torch.Tensor, dict[str, float]]:
+        "One optimiser step; returns each member's loss (G,) and the task's logs."
         if lr is not None: set_lr(self.optimizer, lr)
         self.optimizer.zero_grad(set_to_none=True)
         loss, logs = self.task.loss(self.model, batch, self)
-        if not torch.isfinite(loss): raise FloatingPointError(f'epoch {self.epoch}: training loss is {loss.item()} (not finite)')
-        if self.scaler: self.scaler.scale(loss).backward(); self.scaler.step(self.optimizer); self.scaler.update()
-        else: loss.backward(); self.optimizer.step()
-        return logs
+        if not torch.isfinite(loss).all(): raise FloatingPointError(f'epoch {self.epoch}: training loss {loss.tolist()} (not finite)')
+        total = loss.sum()
+        if self.scaler: self.scaler.scale(total).backward(); self.scaler.step(self.optimizer); self.scaler.update()
+        else: total.backward(); self.optimizer.step()
+        return loss.detach().double().cpu().reshape(-1), logs
 
     @torch.no_grad()
-    def validate(self) -> float:
-        "Mean validation loss over all processes (NaN without a validation set)."
-        if self.val_ds is None: return math.nan
+    def validate_members(self) -> torch.Tensor:
+        "Each member's mean validation loss over all processes, (G,) (NaN without a validation set)."
+        if self.val_ds is None: return torch.full((self.members,), math.nan, dtype=torch.float64)
         self.model.eval()
         loader, _ = self._loader(self.val_ds, train=False)
-        tot = torch.zeros(2, dtype=torch.float64)
+        tot, cnt = torch.zeros(self.members, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
         for b in loader:
             n = len(b['mixture']) if isinstance(b, dict) and 'mixture' in b else 2
             if n < 2: continue   # a contrastive loss needs negatives: a last batch of one item is skipped
-            loss, _ = self.task.loss(unwrap_model(self.model), b, self)
-            tot += torch.tensor([loss.item() * n, n], dtype=torch.float64)
-        if self.dist.size > 1: dist.all_reduce(tot)
+            loss, _ = self.task.loss(unwrap_model(self.model), b if len(self.data_seeds) == 1 else [b] * len(self.data_seeds), self)
+            tot += loss.detach().double().cpu().reshape(-1) * n; cnt += n
+        if self.dist.size > 1: dist.all_reduce(tot); dist.all_reduce(cnt)
         self.train_mode()
-        return (tot[0] / tot[1]).item()
+        return tot / cnt
+
+    def validate(self) -> float:
+        "Mean validation loss of a single model (NaN without a validation set)."
+        return self.validate_members()[0].item()
 
     def record(self) -> dict:
         "The JSON record stored in every checkpoint."
@@ -405,9 +288,9 @@ class Trainer:
         if differs: raise ConfigError(f'checkpoint {p}: was trained with a different experiment, so resuming would mix two runs; '
                                       f'differs (checkpoint -> now): {"; ".join(differs)}. Resume with the same config and '
                                       'options, or train into a new --out folder')
-        self.epoch, self.best_val, self.best_epoch = int(meta['epoch']), float(meta['best_val']), int(meta['best_epoch'])
+        self.epoch, self.best_vals, self.best_epochs = int(meta['epoch']), [float(meta['best_val'])], [int(meta['best_epoch'])]
         rec = checkpoint_record(p)
-        self.best, self.rows = rec.get('best'), [dict(r) for r in rec.get('metrics', self._csv_rows(p))]
+        self.best, self.member_rows = rec.get('best'), [[dict(r) for r in rec.get('metrics', self._csv_rows(p))]]
         if self.dist.main:
             if p == self.out_dir/'last.json': collect_garbage(self.out_dir, 'last')   # what a kill left half written or not yet removed
             remove_temporaries(self.out_dir, 'best', 'metrics')
@@ -420,366 +303,66 @@ class Trainer:
         if not csvp.exists(): return []
         with open(csvp, newline='') as f: return [r for r in csv.DictReader(f) if int(r['epoch']) <= self.epoch]
 
+    def _select(self, train_losses: torch.Tensor, vals: torch.Tensor, secs: float, steps: int, logs: dict) -> list[bool]:
+        "Log this epoch per member and apply the selection rule to each; returns which members improved."
+        improved = []
+        for g in range(self.members):
+            tl, v, rows = train_losses[g].item(), vals[g].item(), self.member_rows[g]
+            prev = float(rows[-1]['train_loss']) if rows else math.inf
+            better = is_new_best(self.cfg.selection, v, self.best_vals[g], tl, prev)
+            if better: self.best_vals[g], self.best_epochs[g] = v, self.epoch
+            rows.append({'epoch': self.epoch, 'train_loss': round(tl, 6), 'val_loss': round(v, 6), 'seconds': round(secs, 3),
+                         'samples_per_s': round(steps * self.cfg.batch_size / secs, 2), 'best': int(better)}
+                        | ({f'train_{k}': round(s / max(steps, 1), 6) for k, s in logs.items() if k != 'loss'} if self.members == 1 else {}))
+            improved.append(better)
+        return improved
+
+    def _keep_in_memory(self, improved: list[bool]):
+        "Without checkpoints: copy each improved member's weights (the task says how to take one member out of a stacked model)."
+        take = getattr(self.task, 'member_state', lambda model, g: unwrap_model(model).state_dict())
+        for g, better in enumerate(improved):
+            if better: self.best_states[g] = copy.deepcopy(take(self.model, g))
+
     def fit(self, resume: bool|str|Path = False,    # True: resume from out_dir/last.json; a path: from that checkpoint
             stop_after: int|None = None,            # stop after this many epochs of this call (to time-slice a run)
            ) -> dict:
-        "Train to `cfg.epochs`; returns the final record (best epoch, best validation loss, paths)."
+        "Train to `cfg.epochs`; returns the final record (best epoch, best validation loss, paths or, without checkpoints, each member's log)."
         if resume: self.resume(None if resume is True else resume)
         if not self._setup_done: self.task.setup(self); self._setup_done = True
-        loader, sampler = self._loader(self.train_ds, train=True)
-        done = 0
+        loaders = [self._loader(self.train_ds, train=True, seed=s) for s in self.data_seeds]
+        n_steps, done = len(loaders[0][0]), 0
         self.train_mode()
         while self.epoch < self.cfg.epochs and (stop_after is None or done < stop_after):
-            sampler.set_epoch(self.epoch)
-            t0, sums, n = time.perf_counter(), {}, 0
-            bar = tqdm(loader, desc=f'epoch {self.epoch + 1}/{self.cfg.epochs}', disable=not self.show_progress, leave=False)
-            for b in bar:
-                lr = scheduled_lr(self.cfg, self.epoch * len(loader) + n, self.cfg.epochs * len(loader))
-                for k, v in self._step(b, lr).items(): sums[k] = sums.get(k, 0.0) + v
-                n += 1
-                bar.set_postfix(loss=f"{sums['loss'] / n:.4f}")
-            tot = sums.get('loss', math.nan) * (n > 0)
+            for _, sampler in loaders: sampler.set_epoch(self.epoch)
+            t0, logs, sums, n = time.perf_counter(), {}, torch.zeros(self.members, dtype=torch.float64), 0
+            desc = f'epoch {self.epoch + 1}/{self.cfg.epochs}' + (f' ({self.members} models)' if self.members > 1 else '')
+            bar = tqdm(zip(*[l for l, _ in loaders]), total=n_steps, desc=desc, disable=not self.show_progress, leave=False)
+            for batches in bar:
+                lr = scheduled_lr(self.cfg, self.epoch * n_steps + n, self.cfg.epochs * n_steps)
+                member_losses, step_logs = self._step(batches[0] if len(batches) == 1 else list(batches), lr)
+                sums += member_losses; n += 1
+                for k, v in step_logs.items(): logs[k] = logs.get(k, 0.0) + v
+                bar.set_postfix(loss=f'{sums.sum().item() / n:.4f}')
             self.epoch += 1; done += 1
             secs = time.perf_counter() - t0
             # DDP keeps parameters equal; BatchNorm statistics drift apart per rank during the epoch
             average_buffers(self.model, self.dist)
-            val = self.validate()
-            prev = float(self.rows[-1]['train_loss']) if self.rows else math.inf
-            improved = is_new_best(self.cfg.selection, val, self.best_val, tot / max(n, 1), prev)
-            if improved: self.best_val, self.best_epoch = val, self.epoch
-            row = {'epoch': self.epoch, 'train_loss': round(tot / max(n, 1), 6), 'val_loss': round(val, 6),
-                   'seconds': round(secs, 3), 'samples_per_s': round(n * self.cfg.batch_size / secs, 2),
-                   'best': int(improved)} | {f'train_{k}': round(v / max(n, 1), 6) for k, v in sums.items() if k != 'loss'}
-            self.rows.append(row)
-            if self.dist.main:
-                self._commit(improved or (math.isnan(val) and self.epoch == self.cfg.epochs))
+            vals = self.validate_members()
+            improved = self._select(sums / max(n, 1) if n else torch.full_like(sums, math.nan), vals, secs, n, logs)
+            if not self.checkpoints: self._keep_in_memory(improved)
+            elif self.dist.main:
+                self._commit(improved[0] or (math.isnan(vals[0].item()) and self.epoch == self.cfg.epochs))
                 if self.keep_every_epoch: save_checkpoint(self.out_dir, f'epoch_{self.epoch:04d}', self.model, self.optimizer, self.record())
-                if self.show_progress:
-                    tqdm.write(f"epoch {self.epoch}: train {row['train_loss']:.4f}  val {val:.4f}{'  *best*' if improved else ''}")
-        return {'epoch': self.epoch, 'best_epoch': self.best_epoch, 'best_val': self.best_val,
-                'out_dir': str(self.out_dir), 'best': str(self.out_dir/'best.json'), 'last': str(self.out_dir/'last.json'),
-                'metrics': str(self.out_dir/'metrics.csv')}
+            if self.show_progress:
+                tqdm.write(f'epoch {self.epoch}: train {(sums.sum() / max(n, 1)).item():.4f}  val {vals.sum().item():.4f}'
+                           + ('  *best*' if any(improved) else ''))
+        if not self.checkpoints: getattr(self.task, 'load_members', _load_single)(self.model, self.best_states)
+        return {'epoch': self.epoch, 'best_epoch': self.best_epoch, 'best_val': self.best_val, 'out_dir': str(self.out_dir),
+                **({'best': str(self.out_dir/'best.json'), 'last': str(self.out_dir/'last.json'), 'metrics': str(self.out_dir/'metrics.csv')}
+                   if self.checkpoints else {'members': [{'best_epoch': e, 'best_val': v, 'rows': r}
+                                                         for e, v, r in zip(self.best_epochs, self.best_vals, self.member_rows)]})}
 
-# %% ../nbs/17_train.ipynb #c8d6635a
-class GroupedLinear(nn.Module):
-    "G independent linear maps: (B, G·in) → (B, G·out) with one batched matrix product."
-    def __init__(self, linears: list[nn.Linear]):
-        super().__init__()
-        self.groups = len(linears)
-        self.weight = nn.Parameter(torch.stack([l.weight.detach() for l in linears]).clone())   # (G, out, in)
-        self.bias = nn.Parameter(torch.stack([l.bias.detach() for l in linears]).clone())       # (G, out)
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        B = x.shape[0]
-        y = torch.baddbmm(self.bias[:, None], x.reshape(B, self.groups, -1).transpose(0, 1), self.weight.transpose(1, 2))
-        return y.transpose(0, 1).reshape(B, -1)
+def _load_single(model: nn.Module, states: list):
+    "Without checkpoints, a single model ends with its selected weights (a model never selected keeps its last ones)."
+    if states[0] is not None: unwrap_model(model).load_state_dict(states[0])
 
-def _stack_leaf(mods: list[nn.Module]) -> nn.Module:
-    m0, G = mods[0], len(mods)
-    if isinstance(m0, nn.Conv2d):
-        c = nn.Conv2d(m0.in_channels * G, m0.out_channels * G, m0.kernel_size, m0.stride, m0.padding, m0.dilation,
-                      m0.groups * G, m0.bias is not None, m0.padding_mode)
-        with torch.no_grad():
-            c.weight.copy_(torch.cat([m.weight for m in mods]))
-            if m0.bias is not None: c.bias.copy_(torch.cat([m.bias for m in mods]))
-        return c
-    if isinstance(m0, nn.BatchNorm2d):
-        b = nn.BatchNorm2d(m0.num_features * G, m0.eps, m0.momentum, m0.affine, m0.track_running_stats)
-        with torch.no_grad():
-            for k in ('weight', 'bias', 'running_mean', 'running_var'): getattr(b, k).copy_(torch.cat([getattr(m, k) for m in mods]))
-            b.num_batches_tracked.copy_(m0.num_batches_tracked)
-        return b
-    if isinstance(m0, nn.Linear): return GroupedLinear(mods)
-    if any(True for _ in m0.parameters(recurse=False)) or any(True for _ in m0.buffers(recurse=False)):
-        raise InputError(f'stack_modules: cannot stack a {type(m0).__name__} (only Conv2d, BatchNorm2d, Linear and parameter-free layers)')
-    return m0
-
-def stack_modules(models: list[nn.Module]) -> nn.Module:
-    "One network computing G same-architecture models side by side: channels concatenated, convolutions grouped."
-    shapes = {tuple((k, tuple(v.shape)) for k, v in m.state_dict().items()) for m in models}
-    if len(shapes) != 1: raise InputError(f'stack_modules: the {len(models)} models differ in architecture')
-    out = copy.deepcopy(models[0])
-    for name, mod in list(out.named_modules()):
-        if name and not any(True for _ in mod.children()):
-            parent, _, leaf = name.rpartition('.')
-            setattr(out.get_submodule(parent) if parent else out, leaf, _stack_leaf([m.get_submodule(name) for m in models]))
-    return out
-
-def unstack_into(stacked: nn.Module, models: list[nn.Module]) -> list[nn.Module]:
-    "Copy each model's slice of a `stack_modules` network back into it (parameters and BatchNorm statistics)."
-    G = len(models)
-    with torch.no_grad():
-        for name, mod in stacked.named_modules():
-            if not isinstance(mod, (nn.Conv2d, nn.BatchNorm2d, GroupedLinear)): continue
-            for g, m in enumerate(models):
-                tgt = m.get_submodule(name)
-                for k, v in [*tgt.named_parameters(recurse=False), *tgt.named_buffers(recurse=False)]:
-                    src = getattr(mod, k)
-                    v.copy_(src if k == 'num_batches_tracked' else src[g] if isinstance(mod, GroupedLinear) else src.chunk(G)[g])
-    return models
-
-# %% ../nbs/17_train.ipynb #d0d50331
-class StackedSeparators(nn.Module):
-    "G `Separator`s of one configuration as one grouped network: (B, G, F, T) spectrograms, one channel per model → (B, G, N, D)."
-    def __init__(self, models: list[Separator]):
-        super().__init__()
-        self.G, self.cfg = len(models), models[0].cfg
-        self.net = stack_modules(models)
-    def forward(self, x: torch.Tensor, start: int = 0) -> torch.Tensor:
-        "Spectrograms (B, G, F, T), or with `start` = k the output of the first k stages, each model's channels side by side."
-        n = self.net
-        return n.head(torch.flatten(n.avgpool(run_stages(n, x, start)), 1)).view(x.shape[0], self.G, self.cfg.n_slots, self.cfg.dim)
-    def unstack(self, models: list[Separator]) -> list[Separator]:
-        "Write each model's current weights back into `models`."
-        return unstack_into(self.net, models)
-
-# %% ../nbs/17_train.ipynb #681ea547
-class WithSpectrograms(Dataset):
-    "A mixture set whose items also carry their network input, 'spec' (1, F, T), computed once: every model and epoch reuses it."
-    def __init__(self, ds: Dataset, audio: AudioConfig, batch: int = 64):
-        self.ds, self.audio, spec, self.specs = ds, audio, Spectrogram(audio), []
-        with torch.inference_mode():
-            for lo in range(0, len(ds), batch):
-                self.specs += list(spec(torch.stack([ds[i]['mixture'] for i in range(lo, min(lo + batch, len(ds)))])))
-    def __len__(self): return len(self.ds)
-    def __getitem__(self, i): return self.ds[i] | {'spec': self.specs[i]}
-
-def collate_with_spectrograms(items: list[dict]) -> dict:
-    "`collate_mixtures`, keeping the items' precomputed spectrograms when they have them."
-    out = collate_mixtures(items)
-    if 'spec' in items[0]: out['spec'] = torch.stack([it['spec'] for it in items])
-    return out
-
-def spectrograms_once(ds: Dataset|None, audio: AudioConfig) -> Dataset|None:
-    return ds if ds is None or (isinstance(ds, WithSpectrograms) and ds.audio == audio) else WithSpectrograms(ds, audio)
-
-def stages_fingerprint(net: nn.Module, k: int) -> str:
-    "A hash of the weights and statistics of the trunk's first `k` stages: equal when two separators share them."
-    h = hashlib.sha256()
-    for m in stage_modules(net, k):
-        for name, t in m.state_dict().items(): h.update(name.encode()); h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()
-
-class WithTrunkFeatures(Dataset):
-    "A `WithSpectrograms` set whose network input 'spec' is the output of a separator's first `k` (frozen) stages, computed once."
-    def __init__(self, ds: WithSpectrograms, net: nn.Module, k: int, batch: int = 64):
-        self.ds, self.audio, self.k, self.fingerprint, self.feats = ds, ds.audio, k, stages_fingerprint(net, k), []
-        mods = stage_modules(net, k); modes = [m.training for m in mods]
-        for m in mods: m.eval()
-        with torch.inference_mode():
-            for lo in range(0, len(ds), batch):
-                x = torch.stack(ds.specs[lo:lo + batch]).contiguous(memory_format=torch.channels_last)
-                self.feats += list(run_stages(net, x, 0, k).contiguous())
-        for m, t in zip(mods, modes): m.train(t)
-    def __len__(self): return len(self.ds)
-    def __getitem__(self, i): return self.ds[i] | {'spec': self.feats[i]}
-
-def network_inputs(ds: Dataset|None, audio: AudioConfig, models: list[nn.Module], k: int) -> Dataset|None:
-    "What `train_stacked` feeds its network, computed once: spectrograms, or (k frozen stages, shared by `models`) those stages' output."
-    if ds is None or not k: return spectrograms_once(ds, audio)
-    prints = {stages_fingerprint(m, k) for m in models}
-    if len(prints) > 1:
-        raise ConfigError(f'train.frozen_stages {k}: the {len(models)} separators differ in their first {k} stages, whose output is '
-                          'computed once for all of them; start them from one trunk (separator.init: sound2scene) or freeze nothing')
-    if isinstance(ds, WithTrunkFeatures) and (ds.k, ds.fingerprint, ds.audio) == (k, *prints, audio): return ds
-    return WithTrunkFeatures(spectrograms_once(ds.ds if isinstance(ds, WithTrunkFeatures) else ds, audio), models[0], k)
-
-# %% ../nbs/17_train.ipynb #3bc27108
-def filled_targets(runs: list[tuple[str, str, int]], train_ds: Dataset, val_ds: Dataset|None, cfg: TrainConfig, audio: AudioConfig,
-                   encoders: dict[str, nn.Module], cache_dir: str|Path|None = None, dev: torch.device|str = 'cpu'):
-    "Every target any of `runs` needs, for both sets, computed (or read from `cache_dir`) once; returns batch -> {kind: (B, N, D)}."
-    tasks = [SeparatorTask(TrainConfig.from_dict(cfg.to_dict() | {'alignment': a, 'assignment': s}), audio, encoders.get('a2a'),
-                           encoders.get('a2v')) for a, s, _ in runs]   # checks each run's names and encoders
-    kinds = sorted({k for t in tasks for k in t.keys})
-    caches = {k: TargetCache(encoders[k], 'audio' if k == 'a2a' else 'image', cache_dir, dev) for k in kinds}
-    def targets(b: dict) -> dict[str, torch.Tensor]:   # what SeparatorTask.targets does, for every kind any model needs
-        out = {}
-        for k, c in caches.items():
-            x, keys = (b['sources'], b['source_keys']) if k == 'a2a' else (b['images'], b['image_keys'])
-            out[k] = c.get(x.flatten(0, 1), [h for row in keys for h in row]).view(*x.shape[:2], -1).to(dev)
-        return out
-    for ds in (train_ds, val_ds):
-        if ds is None: continue
-        for b in DataLoader(ds, batch_size=64, collate_fn=collate_mixtures): targets(b)
-    for c in caches.values(): c.save()
-    return targets
-
-# %% ../nbs/17_train.ipynb #8762f5f5
-def train_stacked(models: list[Separator],
-                  runs: list[tuple[str, str, int]],   # (alignment, assignment, seed) of each model
-                  train_ds: Dataset, val_ds: Dataset|None, cfg: TrainConfig, audio: AudioConfig,
-                  encoders: dict[str, nn.Module],     # 'a2a': f_A, 'a2v': f_V (those the alignments need)
-                  cache_dir: str|Path|None = None, progress: bool = True) -> list[dict]:
-    "Train G separators as one stacked network; returns each one's record (best epoch, best validation loss, per-epoch log)."
-    if len(models) != len(runs): raise InputError(f'train_stacked: {len(models)} models but {len(runs)} runs')
-    if len(train_ds) < cfg.batch_size: raise InputError(f'training set: {len(train_ds)} items is fewer than one batch ({cfg.batch_size})')
-    if cfg.selection not in SELECTIONS: raise ConfigError(f"train.selection {cfg.selection!r}: unknown; expected one of {list(SELECTIONS)}")
-    dev, G = get_device(cfg.device), len(models)
-    if dev.type == 'cpu': keep_freed_memory_in_heap()
-    k = cfg.frozen_stages   # the network's input: spectrograms, or the frozen stages' output (not once per model and step)
-    train_ds, val_ds = network_inputs(train_ds, audio, models, k), network_inputs(val_ds, audio, models, k)
-    targets = filled_targets(runs, train_ds, val_ds, cfg, audio, encoders, cache_dir, dev)
-    seeds = sorted({s for *_, s in runs}); col = [seeds.index(s) for *_, s in runs]
-    net = StackedSeparators(models).to(dev).to(memory_format=torch.channels_last)
-    freeze_stages(net.net, k)   # never run here (their output is the input), so they stay as they are
-    opt = torch.optim.Adam([q for q in net.parameters() if q.requires_grad], lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
-    amp = amp_dtype_for(dev) if cfg.amp else None
-    spec = Spectrogram(audio).to(dev)
-    samplers = [DistributedSampler(train_ds, 1, 0, shuffle=True, seed=s, drop_last=True) for s in seeds]
-    loaders = [DataLoader(train_ds, cfg.batch_size, sampler=sm, collate_fn=collate_with_spectrograms, drop_last=True) for sm in samplers]
-
-    def losses(batches: list[dict]) -> torch.Tensor:
-        specs = [b['spec'].to(dev) if 'spec' in b else spec(b['mixture'].to(dev)) for b in batches]
-        tgs = [targets(b) for b in batches]
-        x = torch.cat([specs[c] for c in col], 1).contiguous(memory_format=torch.channels_last)
-        with torch.autocast(dev.type, dtype=amp) if amp else nullcontext(): pred = net(x, k)
-        pred = pred.float()
-        return torch.stack([separation_loss(pred[:, g], tgs[col[g]], a, s, cfg.temperature)[0] for g, (a, s, _) in enumerate(runs)])
-
-    recs = [{'best_epoch': 0, 'best_val': math.inf, 'rows': []} for _ in range(G)]
-    best = [None] * G
-    for epoch in range(cfg.epochs):
-        for sm in samplers: sm.set_epoch(epoch)
-        net.train(); t0, sums, n = time.perf_counter(), torch.zeros(G, dtype=torch.float64), 0
-        for batches in tqdm(zip(*loaders), total=len(loaders[0]), desc=f'epoch {epoch + 1}/{cfg.epochs} ({G} models)', disable=not progress, leave=False):
-            set_lr(opt, scheduled_lr(cfg, epoch * len(loaders[0]) + n, cfg.epochs * len(loaders[0])))
-            opt.zero_grad(set_to_none=True)
-            l = losses(list(batches))
-            if not torch.isfinite(l).all(): raise FloatingPointError(f'epoch {epoch}: training loss {l.tolist()} (not finite)')
-            l.sum().backward(); opt.step()
-            sums += l.detach().double().cpu(); n += 1
-        secs, val = time.perf_counter() - t0, torch.full((G,), math.nan, dtype=torch.float64)
-        if val_ds is not None:
-            net.eval(); tot, cnt = torch.zeros(G, dtype=torch.float64), 0
-            with torch.no_grad():
-                for b in DataLoader(val_ds, cfg.batch_size, collate_fn=collate_with_spectrograms):
-                    if len(b['mixture']) < 2: continue   # a contrastive loss needs negatives
-                    tot += losses([b] * len(seeds)).double().cpu() * len(b['mixture']); cnt += len(b['mixture'])
-            val = tot / max(cnt, 1)
-        net.unstack(models)
-        for g, r in enumerate(recs):
-            tl, v = sums[g].item() / max(n, 1), val[g].item()
-            prev = r['rows'][-1]['train_loss'] if r['rows'] else math.inf
-            improved = is_new_best(cfg.selection, v, r['best_val'], tl, prev)
-            if improved: r['best_val'], r['best_epoch'], best[g] = v, epoch + 1, copy.deepcopy(models[g].state_dict())
-            r['rows'].append({'epoch': epoch + 1, 'train_loss': round(tl, 6), 'val_loss': round(v, 6), 'seconds': round(secs, 3), 'best': int(improved)})
-    for m, b in zip(models, best):
-        if b is not None: m.load_state_dict(b)
-    return recs
-
-# %% ../nbs/17_train.ipynb #b0ac9b02
-_FORKED: dict = {}   # what forked workers inherit (the function and everything it reads): nothing of it is pickled
-
-def _forked_call(i: int):
-    torch.set_num_threads(1)
-    return i, _FORKED['fn'](i)
-
-def can_fork() -> bool:
-    import multiprocessing as mp
-    return 'fork' in mp.get_all_start_methods()
-
-def fork_map(fn, n: int, workers: int = 2, desc: str = '', progress: bool = True):
-    "Yield (i, fn(i)) for i < n, in completion order, from `workers` forked one-thread processes; only i and the results cross."
-    import multiprocessing as mp
-    if not can_fork(): raise RuntimeError('fork_map: this platform cannot fork processes; run the work in this process')
-    if _FORKED: raise RuntimeError('fork_map: already inside a fork_map')
-    _FORKED['fn'] = fn
-    try:
-        with mp.get_context('fork').Pool(max(1, min(workers, n))) as pool:
-            yield from tqdm(pool.imap_unordered(_forked_call, range(n)), total=n, desc=desc, disable=not progress, leave=False)
-    finally: _FORKED.clear()
-
-def train_in_processes(models: list[Separator], runs: list[tuple[str, str, int]], train_ds: Dataset, val_ds: Dataset|None,
-                       cfg: TrainConfig, audio: AudioConfig, encoders: dict[str, nn.Module], cache_dir: str|Path|None = None,
-                       workers: int = 2, progress: bool = True) -> list[dict]:
-    "`train_stacked`'s training for each model, spread over `workers` forked one-thread processes (CPU); in place, like it."
-    group = {'models': models, 'runs': runs, 'train': train_ds, 'val': val_ds, 'cache_dir': cache_dir}
-    return train_groups_in_processes([group], cfg, audio, encoders, workers, progress)[0]
-
-def train_groups_in_processes(groups: list[dict],   # each: 'models', 'runs', 'train', 'val' datasets, 'cache_dir'
-                              cfg: TrainConfig, audio: AudioConfig, encoders: dict[str, nn.Module],
-                              workers: int = 2, progress: bool = True) -> list[list[dict]]:
-    "Groups of models, each group with its own data (e.g. two- and three-source mixtures), trained in one pool; records per group."
-    for g in groups:
-        if len(g['models']) != len(g['runs']): raise InputError(f"train_in_processes: {len(g['models'])} models but {len(g['runs'])} runs")
-    n = sum(len(g['models']) for g in groups)
-    if workers < 2 or n < 2 or get_device(cfg.device).type != 'cpu' or not can_fork():
-        return [train_stacked(g['models'], g['runs'], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'], progress) for g in groups]
-    # once here, for every process: spectrograms, and the target caches each process reads
-    k = cfg.frozen_stages
-    groups = [g | {'train': network_inputs(g['train'], audio, g['models'], k), 'val': network_inputs(g['val'], audio, g['models'], k)}
-              for g in groups]
-    for g in groups: filled_targets(g['runs'], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'])
-    # the longest jobs (the largest training sets) first, so the last round does not leave a core idle behind one long job
-    jobs = sorted(((k, i) for k, g in enumerate(groups) for i in range(len(g['models']))), key=lambda j: -len(groups[j[0]]['train']))
-    def one(j):
-        g, i = groups[jobs[j][0]], jobs[j][1]; m = g['models'][i]
-        rec = train_stacked([m], [g['runs'][i]], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'], progress=False)[0]
-        return st_save({k: v.contiguous() for k, v in m.state_dict().items()}), rec
-    recs = [[None] * len(g['models']) for g in groups]
-    for j, (blob, rec) in fork_map(one, n, workers, f'training {n} separators in {workers} processes', progress):
-        k, i = jobs[j]; groups[k]['models'][i].load_state_dict(st_load(blob)); recs[k][i] = rec
-    return recs
-
-# %% ../nbs/17_train.ipynb #e1d9e7c9
-def experiment_combinations(cfg: ExperimentConfig, table: ClassTable = PAPER) -> list[tuple[str, ...]]:
-    "The class tuples to mix: Table 4 (extended to N sources) or the config's 'fg+bg, …' list."
-    n = cfg.mix.n_sources
-    if cfg.combinations == 'paper' and n != 2:
-        cs = table.combinations
-        if not 2 <= n <= len(cs) + 1: raise ConfigError(f'mix.n_sources {n}: must be between 2 and {len(cs) + 1}')
-        return [tuple(cs[(k + j) % len(cs)].foreground for j in range(n - 1)) + (c.background,) for k, c in enumerate(cs)]
-    if cfg.combinations != 'paper' and n != 2:
-        return [tuple(x.strip() for x in c.split('+')) for c in cfg.combinations.split(',') if c.strip()]
-    return [c.classes for c in table.parse_combinations(cfg.combinations)]
-
-# %% ../nbs/17_train.ipynb #8c2b882f
-def validation_mix(mix: MixConfig) -> MixConfig:
-    "The validation set's mixing: its own seed, a fifth of the training mixtures per combination (at least 2)."
-    return MixConfig.from_dict(mix.to_dict() | {'seed': mix.seed + 1, 'items_per_combination': max(2, mix.items_per_combination // 5)})
-
-# %% ../nbs/17_train.ipynb #72a30fc0
-def build_experiment(cfg: ExperimentConfig, world: World) -> tuple[Dataset, Dataset, nn.Module|None, nn.Module|None]:
-    "Training set, validation set, f_A and f_V (each None when the alignment does not need it) of a config in a world."
-    combos = experiment_combinations(cfg, world.table)
-    train = MixtureDataset(world.pairs('train'), combos, cfg.mix)
-    val = MixtureDataset(world.pairs('val'), combos, validation_mix(cfg.mix))
-    keys = alignment_keys(cfg.train.alignment)
-    fa = world.audio_encoder if 'a2a' in keys else None
-    fv = world.image_encoder if 'a2v' in keys else None
-    return train, val, fa, fv
-
-# %% ../nbs/17_train.ipynb #36bdbf8a
-def encoder_dim(encoder: nn.Module|None) -> int|None:
-    "The embedding size of an encoder (its `dim` attribute)."
-    return getattr(encoder, 'dim', None) if encoder is not None else None
-
-# %% ../nbs/17_train.ipynb #1c920d2a
-def train_experiment(cfg: ExperimentConfig, world: World, out_dir: str|Path|None = None,
-                     resume: bool = False, num_workers: int = 0, progress: bool = True, in_memory: bool|None = None,
-                     stop_after: int|None = None) -> dict:
-    "Train a separator for an experiment config in a world; returns the trainer's record plus the files written."
-    out = Path(out_dir or cfg.train.out_dir)
-    train, val, fa, fv = build_experiment(cfg, world)
-    dims = {k: encoder_dim(e) for k, e in (('f_A', fa), ('f_V', fv)) if encoder_dim(e) is not None}
-    bad = {k: d for k, d in dims.items() if d != cfg.separator.dim}
-    if bad: raise ConfigError(f'separator.dim {cfg.separator.dim}: the target encoder(s) give {bad}; set separator.dim to match')
-    if in_memory if in_memory is not None else world.in_memory:
-        train = InMemoryDataset(train, num_workers, 'building training mixtures', progress)
-        val = InMemoryDataset(val, num_workers, 'building validation mixtures', progress)
-    seed_everything(cfg.train.seed)
-    model = Separator(cfg.separator)
-    init = world.init_separator(model, cfg.separator.init)   # also when resuming: the checkpoint's record names the same init
-    task = SeparatorTask(cfg.train, cfg.audio, fa, fv, cache_dir=out/'target_cache')
-    tr = Trainer(model, task, train, val, cfg.train, out_dir=out, meta={'experiment': cfg.to_dict(), 'init': init},
-                 num_workers=num_workers, progress=progress)
-    if resume and not (out/'last.json').exists():
-        if tr.dist.main: print(f'note: nothing to resume in {out} (no last.json yet): starting a new run', flush=True)
-    elif resume: tr.resume()    # before experiment.yaml is written: a refused resume leaves the folder as it was
-    if tr.dist.main: atomic_write_bytes(out/'experiment.yaml', cfg.to_yaml().encode())
-    res = tr.fit(stop_after=stop_after)
-    return res | {'config': str(out/'experiment.yaml'), 'trainer': tr}
-
-# %% ../nbs/17_train.ipynb #e560b316
-if __name__ == '__main__' and '__file__' in globals():   # `python -m avgas.train` / torchrun; never inside a notebook
-    from avgas.cli import main
-    sys.exit(main(['train'] + sys.argv[1:]))

@@ -2,7 +2,7 @@
 
 Each run's comparisons (Table 1: each method against Sound2Scene on CRS and R@2*; Tables 2–3: each
 method against the first AV-GAS variant on separated CRS and R@1) are recomputed from its per-image
-CSVs with `avgas.demo.run_conclusions`: paired bootstrap, training seeds resampled and then the
+CSVs with `avgas.statistics.run_conclusions`: paired bootstrap, training seeds resampled and then the
 mixtures within each seed. A verdict is '+' (significantly above), '−' (significantly below) or
 'n.s.'. The script prints both runs' differences and verdicts, the comparisons whose verdicts differ,
 and each run's stage times from its metrics.json.
@@ -19,7 +19,7 @@ rest on resampling mixtures alone.
 import argparse, json, sys
 from pathlib import Path
 import pandas as pd
-from avgas.demo import run_conclusions, same_conclusions
+from avgas.statistics import run_conclusions, same_conclusions
 from avgas.errors import InputError
 
 

@@ -1,4 +1,4 @@
-"""Every key of every YAML in configs/ is read by something.
+"""Every key of every YAML config avgas ships (avgas/configs/) is read by something.
 
 Three checks: (1) the command line overrides each key, and the run's resolved config changes at that key
 and nowhere else; (2) each key's field is read by name somewhere in the package outside the module that
@@ -8,12 +8,12 @@ import contextlib, dataclasses, io, re, sys
 from pathlib import Path
 import pytest, yaml
 import avgas
-from avgas.core import ConfigBase, OneOf
+from avgas.core import ConfigBase, literal_fields
 from avgas.cli import commands, main
 
 REPO = Path(__file__).resolve().parents[1]
-CONFIGS = sorted((REPO / 'configs').glob('*.yaml'))
 PACKAGE = Path(avgas.__file__).parent
+CONFIGS = sorted((PACKAGE / 'configs').glob('*.yaml'))
 
 def leaves(d, prefix=''):
     for k, v in d.items():
@@ -23,17 +23,17 @@ def leaves(d, prefix=''):
 EMPTY_LIST_VALUES = {'relative_db': ['3'], 'composers': ['blend']}   # what to put in a list a file leaves empty
 
 def closed_sets() -> dict[str, list]:
-    "Field name -> allowed values, read from every config class's RULES (a new closed-set field is found without editing this test)."
+    "Field name -> allowed values, read from every config class's `Literal` fields (a new closed-set field is found without editing this test)."
     out, todo = {}, [ConfigBase]
     while todo:
         cls = todo.pop(); todo += cls.__subclasses__()
-        out.update({k: list(ok.values) for k, (ok, _) in cls.RULES.items() if isinstance(ok, OneOf)})
+        out.update({k: list(v) for k, v in literal_fields(cls).items()})
     return out
 
 CHOICES = closed_sets()
 
-def test_closed_sets_are_read_from_the_rules():
-    assert {'alignment', 'assignment', 'init', 'selection', 'clip_arch', 'lr_schedule'} <= set(CHOICES), CHOICES
+def test_closed_sets_are_read_from_the_literals():
+    assert {'alignment', 'assignment', 'init', 'selection', 'clip_arch', 'lr_schedule', 'method'} <= set(CHOICES), CHOICES
     assert CHOICES['lr_schedule'] == ['constant', 'cosine']
 
 def other(v, key=''):
@@ -93,7 +93,7 @@ def recorded_reads():
     finally: ConfigBase.__getattribute__ = orig
 
 def test_synth_config_keys_are_read_by_a_real_run(tmp_path, monkeypatch):
-    path = REPO / 'configs' / 'synth_separator.yaml'
+    path = PACKAGE / 'configs' / 'synth_separator.yaml'
     small = ['--train.epochs', '1', '--mix.items_per_combination', '1', '--pairs_per_class', '2']
     from avgas.audio import save_audio
     from avgas.worlds import build_world

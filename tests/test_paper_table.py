@@ -2,7 +2,7 @@
 import re
 import pytest
 from avgas.core import PAPER
-from avgas.evaluate import PAPER_RESULTS
+from avgas.tables import PAPER_RESULTS
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ..errors import CheckpointError, CheckpointNotFoundError, ConfigError, Inpu
 from ..checkpoints import atomic_write_bytes, file_sha256, load_strict
 from ..separator import AudioResNet18, load_backbone
 from ..losses import infonce_l2
-from ..worlds import World, SourceRoles
+from ..world import World, SourceRoles
 from ..backends import ImageFeatures
 from .world import SynthPairs, WorldConfig, render_scene
 from .models import AudioEncoder, Detector, Generator, ImageEncoder, Ranker
@@ -178,6 +178,15 @@ class SynthWorld(World):
         combos = list(self.table.combinations); seed = seed_for('reference') if seed is None else seed
         return torch.stack([render_scene(i, seed, self.world, 'composite', combos)[0]
                             for i in range(n_per_combination * len(combos))]) * 2 - 1
+
+    def composite_references(self, n: int) -> torch.Tensor:
+        "FID's reference for mixed images: `composite_images(n)`, n ground-truth renders of each combination (ours)."
+        return self.composite_images(n)
+    def facts(self) -> dict:
+        "The measured gates of the shipped parts (`synth_world.json`, in %) and the detector's threshold."
+        gates = {k: float(v) for k, v in self.metrics.items() if isinstance(v, (int, float))}
+        return {'world': self.name, 'gates': gates, 'detector_threshold': float(getattr(self.parts['detector'], 'threshold', 0.5))}
+
 
 # %% ../../nbs/15_synth_parts.ipynb #8038ac04
 def load_synth_world(d: str|Path|None = None, pairs_per_class: int = 20, judges: EvalConfig|None = None) -> SynthWorld:
