@@ -14,165 +14,30 @@ from . import __version__
 from .core import ExperimentConfig, keep_freed_memory_in_heap, literal_values
 from .errors import AvgasError, ConfigError, InputError, MissingInputError, path_error
 from .checkpoints import atomic_path
+from .options import (Command, UserErrorParser, apply_overrides, config_leaves, field_docs, load_config,
+                           prepare_out, _add_options)
 
 # %% auto #0
-__all__ = ['COMMAND_NAMES', 'field_docs', 'config_leaves', 'literal_help', 'UserErrorParser', 'Command', 'load_config',
-           'apply_overrides', 'prepare_out', 'DemoOptions', 'cmd_demo', 'PretrainOptions', 'cmd_pretrain_synth',
-           'TrainOptions', 'cmd_train', 'GenerateOptions', 'cmd_generate', 'EvaluateOptions', 'cmd_evaluate',
-           'ReproduceOptions', 'cmd_reproduce', 'PrepareOptions', 'read_frames_json', 'cmd_prepare_vggsound',
-           'cmd_info', 'commands', 'available_commands', 'main']
-
-# %% ../nbs/25_cli.ipynb #c0898e22
-def field_docs(cls) -> dict[str, str]:
-    "The trailing `# comment` of each field in a dataclass's source: the help text of its option."
-    try: src = inspect.getsource(cls)
-    except (OSError, TypeError): return {}
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r'^\s+(\w+)\s*:[^#\n]*#\s*(.+)$', src, re.M)}
-
-# %% ../nbs/25_cli.ipynb #069aec98
-def config_leaves(cls, prefix: str = '') -> list[tuple[str, Any, str]]:
-    "Every leaf field of a (nested) config dataclass: (dotted name, type, help)."
-    hints, docs, out = typing.get_type_hints(cls), field_docs(cls), []
-    for f in dataclasses.fields(cls):
-        tp, name = hints[f.name], f'{prefix}{f.name}'
-        if dataclasses.is_dataclass(tp): out += config_leaves(tp, name + '.')
-        else: out.append((name, tp, docs.get(f.name, '')))
-    return out
-
-def _is_seq(tp) -> bool:
-    tp = next((a for a in typing.get_args(tp) if a is not type(None)), tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else tp
-    return typing.get_origin(tp) in (list, tuple)
-
-def literal_help(text: str) -> str:
-    "Help text as argparse prints it: argparse %-formats help strings, so a literal '%' (\"5 % of steps\") is doubled."
-    return text.replace('%', '%%')
-
-def _default_text(obj, name: str) -> str:
-    for part in name.split('.'): obj = getattr(obj, part)
-    return json.dumps(obj, default=str) if not isinstance(obj, str) else repr(obj)
-
-# %% ../nbs/25_cli.ipynb #ad9600c4
-class UserErrorParser(argparse.ArgumentParser):
-    "argparse whose errors are `InputError`s (one paragraph, exit 2); an unknown option gets the dotted one it may mean."
-    def error(self, message: str):
-        m = re.fullmatch(r'unrecognized arguments: (.*)', message)
-        unknown = [a.split('=')[0] for a in m.group(1).split() if a.startswith('--')] if m else []
-        if unknown: message = '; '.join(map(self._suggest, unknown))
-        raise InputError(f'{self.prog}: {message} (see {self.prog} --help)')
-
-    def _suggest(self, option: str) -> str:
-        known = [o for a in self._actions for o in a.option_strings if o.startswith('--')]
-        close = [k for k in known if k.endswith('.' + option[2:])] or difflib.get_close_matches(option, known, 3)
-        return f'{option}: unknown option' + (f"; did you mean {' or '.join(close)}?" if close else '')
-
-# %% ../nbs/25_cli.ipynb #bd5d3515
-@dataclass
-class Command:
-    "A subcommand: its config dataclass (the part a YAML file holds), its run options, and what it runs."
-    name: str
-    help: str
-    run: Callable                           # run(cfg, opts) -> exit code
-    config: type|None = None                # the config dataclass `--config FILE` fills; its leaves become dotted options
-    options: type|None = None               # the run options (flat flags, positional arguments)
-    base: Callable|None = None              # base(opts) -> the config before the file and the overrides (default: config())
-    config_required: bool = False
-    config_flag: bool = True                # offer `--config FILE` (off where the configs are positional)
-
-    def parser(self) -> argparse.ArgumentParser:
-        "The command's parser, generated from its dataclasses."
-        p = UserErrorParser(prog=f'avgas {self.name}', description=self.help, allow_abbrev=False,
-                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-        if self.options is not None: _add_options(p, self.options)
-        if self.config is not None:
-            g = p.add_argument_group(f'{self.config.__name__} (from --config, then these overrides)')
-            if self.config_flag: g.add_argument('--config', required=self.config_required, metavar='FILE', default=argparse.SUPPRESS,
-                           help=f'a {self.config.__name__} YAML/JSON file' + _shipped_help(self.config))
-            defaults = self.config()
-            for name, tp, doc in config_leaves(self.config):
-                closed = [v for v in literal_values(tp) or () if v is not None]   # a Literal field: exactly its values
-                g.add_argument(f'--{name}', dest=f'cfg:{name}', nargs='+' if _is_seq(tp) else None, default=argparse.SUPPRESS,
-                               choices=closed or None, metavar=None if closed else 'VALUE',
-                               help=literal_help(f'{doc} (default: {_default_text(defaults, name)})'.strip()))
-        return p
-
-    def resolve(self, argv: Sequence[str]) -> tuple[Any, Any]:
-        "Parse `argv` into (config, options): the base config, then the `--config` file, then the dotted overrides."
-        ns = vars(self.parser().parse_args(list(argv)))
-        opts = self.options(**{k: v for k, v in ns.items() if not k.startswith('cfg:') and k != 'config'}) if self.options else None
-        if self.config is None: return None, opts
-        cfg = load_config(self.config, ns['config']) if 'config' in ns else (self.base(opts) if self.base else self.config())
-        overrides = {k[4:]: v for k, v in ns.items() if k.startswith('cfg:')}
-        if hasattr(opts, 'overrides'): opts.overrides = overrides   # commands that apply them to several configs
-        return (apply_overrides(cfg, overrides) if overrides else cfg), opts
-
-# %% ../nbs/25_cli.ipynb #9f4c7d26
-def _add_options(p: argparse.ArgumentParser, cls):
-    docs, hints = field_docs(cls), typing.get_type_hints(cls)
-    for f in dataclasses.fields(cls):
-        tp, doc, meta = hints[f.name], docs.get(f.name, ''), f.metadata
-        if meta.get('internal'): continue
-        default = f.default if f.default is not dataclasses.MISSING else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
-        flag = '--' + f.name.replace('_', '-')
-        doc = literal_help(doc)
-        if meta.get('positional'): p.add_argument(f.name, nargs='+' if _is_seq(tp) else None, help=doc)
-        elif tp is bool and default: p.add_argument('--no-' + f.name.replace('_', '-'), dest=f.name, action='store_false', help=f'no {doc}')
-        elif tp is bool: p.add_argument(flag, dest=f.name, action='store_true', help=doc)
-        else:
-            conv = next((t for t in (int, float) if tp in (t, t | None)), str)
-            p.add_argument(flag, dest=f.name, type=conv, default=default, required=bool(meta.get('required')),
-                           choices=literal_values(tp), help=doc)
-
-def _shipped_help(cls) -> str:
-    from avgas.reproduce import shipped_configs
-    return f", or the name of a config avgas ships ({', '.join(shipped_configs())})" if cls is ExperimentConfig else ''
-
-def load_config(cls, name_or_path: str|Path):
-    "A config dataclass from a YAML/JSON file or a shipped config's name (`avgas_a2a`), with errors that name the file."
-    from avgas.reproduce import shipped_config
-    return cls.from_yaml(shipped_config(name_or_path))
-
-# %% ../nbs/25_cli.ipynb #c3c99cb1
-def apply_overrides(cfg, overrides: dict[str, Any]):
-    "A copy of `cfg` with dotted keys set ('train.epochs': '3'); each value is read as YAML, then the whole config is validated."
-    d = cfg.to_dict()
-    for key, raw in overrides.items():
-        node, parts = d, key.split('.')
-        for k in parts[:-1]: node = node[k]
-        value = [_yaml_value(r, key) for r in raw] if isinstance(raw, list) else _yaml_value(raw, key)
-        node[parts[-1]] = value
-    return type(cfg).from_dict(d, where=f'{type(cfg).__name__} (with command-line overrides)')
-
-def _yaml_value(raw: str, key: str):
-    # YAML 1.1 reads 1e-9 (no dot) as a string; on a command line it is a number
-    if re.fullmatch(r'[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+', raw.strip()): return float(raw)
-    try: return yaml.safe_load(raw)
-    except yaml.YAMLError: raise ConfigError(f'--{key} {raw!r}: not a valid value') from None
-
-# %% ../nbs/25_cli.ipynb #17646ee3
-def prepare_out(path: str|Path, what: str = 'output folder') -> Path:
-    "Create an output folder (and its parents), or raise `InputError` saying why it cannot be."
-    p = Path(path)
-    if p.exists() and not p.is_dir(): raise InputError(f'{what} {p}: exists and is a file; choose a folder')
-    try: p.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise path_error(p, what, e) from None
-    if not os.access(p, os.W_OK): raise InputError(f'{what} {p}: not writable; choose a folder you may write to')
-    return p
+__all__ = ['COMMAND_NAMES', 'DemoOptions', 'cmd_demo', 'PretrainOptions', 'cmd_pretrain_synth', 'TrainOptions', 'cmd_train',
+           'GenerateOptions', 'cmd_generate', 'EvaluateOptions', 'cmd_evaluate', 'ReproduceOptions', 'cmd_reproduce',
+           'PrepareOptions', 'read_frames_json', 'cmd_prepare_vggsound', 'cmd_info', 'commands', 'available_commands',
+           'main']
 
 # %% ../nbs/25_cli.ipynb #29692c9e
 @dataclass
 class DemoOptions:
     out: str = 'avgas-demo'       # report folder
     quick: bool = False           # the one-minute smoke schedule instead of the default one
-    full: bool = False            # the long schedule (width 16, 12 epochs): the one the default's conclusions are checked against
+    schedule: str = 'demo'        # the training schedule: 'demo' (ours: short, from a pretrained trunk) or 'paper' (the paper's: 50 epochs, lr 1e-3)
     progress: bool = True         # progress bars
 
 # %% ../nbs/25_cli.ipynb #2ad06602
 def cmd_demo(dc, o: DemoOptions) -> int:
     "`avgas demo`: the whole pipeline, then the table and where the report is."
     from avgas.demo import run_demo
-    if o.quick and o.full: raise ConfigError('avgas demo: --quick and --full name two schedules; give one')
+    if o.quick and o.schedule != 'demo': raise ConfigError(f'avgas demo: --quick is the demo schedule\'s smoke version; it cannot run --schedule {o.schedule}')
     out = prepare_out(o.out, 'report folder'); t0 = time.perf_counter()
-    print(f"avgas demo: {'quick ' if o.quick else 'full ' if o.full else ''}run on the {dc.experiment.world} world -> {out.resolve()}", flush=True)
+    print(f"avgas demo: {'quick ' if o.quick else ''}study on the {dc.experiment.world} world, schedule {dc.schedule} -> {out.resolve()}", flush=True)
     run_demo(out, dc, progress=o.progress)
     print(f'done in {time.perf_counter() - t0:.0f} s')
     print((out/'table1_mixed.md').read_text())
@@ -217,7 +82,7 @@ class TrainOptions:
 # %% ../nbs/25_cli.ipynb #35abfd1b
 def cmd_train(cfg: ExperimentConfig, o: TrainOptions) -> int:
     "`avgas train`: a separator from an experiment config (also under torchrun: `python -m avgas.train`)."
-    from avgas.train import train_experiment
+    from avgas.experiment import train_experiment
     from avgas.worlds import build_world, smoke_config
     main_rank = os.environ.get('RANK', '0') == '0'
     if o.smoke:
@@ -374,8 +239,8 @@ def commands() -> dict[str, Command]:
     PC = _pretrain_config()
     return {c.name: c for c in [
         Command('info', 'show versions, devices and where avgas looks for its files', cmd_info),
-        Command('demo', 'the whole pipeline on the synthetic world, with a report', cmd_demo, DemoConfig, DemoOptions,
-                base=lambda o: DemoConfig.quick() if o.quick else DemoConfig.full() if o.full else DemoConfig()),
+        Command('demo', 'the study on the synthetic world (schedule demo, ours; or paper), with a report', cmd_demo, DemoConfig, DemoOptions,
+                base=lambda o: DemoConfig.quick() if o.quick else DemoConfig.of_schedule(o.schedule)),
         Command('pretrain-synth', "train the synthetic world's frozen parts", cmd_pretrain_synth, PC, PretrainOptions,
                 base=lambda o: PC.quick() if o.quick else PC()),
         Command('train', 'train an audio-visual separator from an experiment config', cmd_train, ExperimentConfig, TrainOptions,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_core.ipynb #649f4f74
 from __future__ import annotations
-import dataclasses, functools, json, math, os, random, types, typing
+import dataclasses, functools, json, math, os, random, re, types, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Literal
@@ -40,6 +40,8 @@ def _rebuild(tp, value, where):
         if len(value) != len(args): raise ConfigError(f'{where}: expected {len(args)} values, got {len(value)} ({value!r})')
         return tuple(_rebuild(a, v, f'{where}[{i}]') for i, (a, v) in enumerate(zip(args, value)))
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool): return float(value)
+    # YAML 1.1 reads 1e-5 (an exponent, no dot: what json.dumps writes) as a string; it is a number
+    if tp is float and isinstance(value, str) and re.fullmatch(r'[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+', value.strip()): return float(value)
     if tp in (int, str, bool) and (type(value) is tp): return value
     if tp in (int, float, str, bool):
         raise ConfigError(f'{where}: expected {_type_name(tp)}, got {type(value).__name__} {value!r}')

@@ -13,7 +13,7 @@ from .checkpoints import atomic_write_bytes
 from .mixing import MixtureDataset, InMemoryDataset
 from .separator import Separator
 from .losses import alignment_keys
-from .worlds import World
+from .world import World
 from .train import Trainer, SeparatorTask
 
 # %% auto #0

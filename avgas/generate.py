@@ -14,7 +14,7 @@ from .core import AudioConfig, ExperimentConfig, GenerateConfig, SeparatorConfig
 from .errors import CheckpointError, ConfigError, InputError, MissingInputError
 from .checkpoints import atomic_path, checkpoint_record, load_checkpoint
 from .biggan import ImageGenerator, module_device, sample_z
-from .worlds import SourceRoles, World
+from .world import SourceRoles, World
 
 # %% auto #0
 __all__ = ['Composer', 'COMPOSERS', 'blend_embeddings', 'slerp_embeddings', 'register_composer', 'render', 'blend', 'blend_unit',

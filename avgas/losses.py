@@ -11,8 +11,8 @@ from .core import TrainConfig, choices
 from .errors import InputError
 
 # %% auto #0
-__all__ = ['MAX_ENUMERATED_SLOTS', 'ASSIGNMENTS', 'l2_logits', 'infonce_l2', 'pair_costs', 'assign_slots', 'assigned_cost',
-           'alignment_keys', 'separation_loss']
+__all__ = ['MAX_ENUMERATED_SLOTS', 'l2_logits', 'infonce_l2', 'pair_costs', 'assign_slots', 'assigned_cost', 'alignment_keys',
+           'separation_loss']
 
 # %% ../nbs/07_losses.ipynb #98bcb622
 def _check_pair(pred, target, name='infonce_l2'):
@@ -63,7 +63,6 @@ def pair_costs(pred: torch.Tensor, target: torch.Tensor, temperature: float = 1.
 
 # %% ../nbs/07_losses.ipynb #d20de4cd
 MAX_ENUMERATED_SLOTS = 6
-ASSIGNMENTS = choices(TrainConfig, 'assignment')   # derived, not declared: only until avgas.evaluate (18a_metrics) reads `choices` itself
 
 def _check_choice(name: str, value: str):
     "Refuse a value that `TrainConfig.<name>` does not allow (its `Literal` is the one list of the values)."

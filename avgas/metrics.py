@@ -10,11 +10,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
-from .core import PAPER, AudioConfig, ClassTable
+from .core import PAPER, AudioConfig, ClassTable, TrainConfig, choices
 from .errors import InputError
 from .audio import Spectrogram
 from .mixing import collate_mixtures
-from .losses import ASSIGNMENTS, assign_slots
+from .losses import assign_slots
 
 # %% auto #0
 __all__ = ['crs', 'recall_at_k', 'per_source_recall', 'prompt_scores', 'per_combination', 'class_centroids', 'nearest_classes',
@@ -88,7 +88,7 @@ def slot_accuracy(slots: torch.Tensor, true: torch.Tensor, centroids: torch.Tens
     "Share of sources whose slot's nearest centroid is their class: slot k ↔ source k ('fixed'), or the best matching ('pit')."
     pred = nearest_classes(slots, centroids)[..., 0]                       # (B, N)
     if assignment == 'fixed': return (pred == true).float().mean().item()
-    if assignment != 'pit': raise InputError(f'assignment {assignment!r}: unknown; expected one of {list(ASSIGNMENTS)}')
+    if assignment != 'pit': raise InputError(f'assignment {assignment!r}: unknown; expected one of {list(choices(TrainConfig, "assignment"))}')
     hits = (pred[:, :, None] == true[:, None, :]).float()                  # (B, slot, source)
     best = assign_slots(-hits, 'pit')                                      # the matching with the most hits
     return hits.gather(1, best[:, None, :]).squeeze(1).mean().item()

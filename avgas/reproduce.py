@@ -12,7 +12,7 @@ from .errors import ConfigError
 
 # %% auto #0
 __all__ = ['PUBLISHED_FILES', 'REPRODUCE_STEPS', 'SHARED_SECTIONS', 'reproduce_commands', 'paper_config', 'configs_dir',
-           'shipped_configs', 'shipped_config', 'check_same_experiment', 'reproduce']
+           'shipped_configs', 'shipped_config', 'check_same_experiment', 'study_of', 'reproduce']
 
 # %% ../nbs/22_reproduce.ipynb #6b7245b4
 PUBLISHED_FILES = [
@@ -92,26 +92,33 @@ def check_same_experiment(configs: Sequence[ExperimentConfig], names: Sequence[s
     if len(set(outs)) != len(outs): raise ConfigError(f'configs {list(names)}: two AV-GAS runs share train.out_dir {outs}')
 
 # %% ../nbs/22_reproduce.ipynb #16b593e8
+def study_of(configs: Sequence[ExperimentConfig], names: Sequence[str], workers: int = 0):
+    "The study that reproduces the paper from its AV-GAS configs: one variant per config, trained alone into its `train.out_dir` (resumable)."
+    from avgas.study import StudyConfig
+    from avgas.experiment import settings_of_ours
+    check_same_experiment(configs, names)
+    runs = [(c, n) for c, n in zip(configs, names) if c.method == 'avgas']
+    if not runs: raise ConfigError(f'reproduce {list(names)}: no AV-GAS config (method: avgas) to train')
+    base, (first_name) = runs[0][0], runs[0][1]
+    for c, n in runs[1:]:
+        d = [k for k, v in c.train.to_dict().items() if k not in ('alignment', 'assignment', 'out_dir') and v != base.train.to_dict()[k]]
+        if d or c.separator != base.separator: raise ConfigError(f'{n}: trains with other settings than {first_name} ({d or "separator"}); '
+                                                                  'the runs of one study differ only in train.alignment, train.assignment and train.out_dir')
+    variants = [f'{c.train.alignment}/{c.train.assignment}' for c, _ in runs]
+    if len(set(variants)) != len(variants): raise ConfigError(f'configs {list(names)}: two runs train the same variant {variants}')
+    return StudyConfig(experiment=base, schedule='custom' if settings_of_ours(base) else 'paper', variants=variants, seeds=[base.train.seed],
+                       val_per_combination=0, test_pairs_per_class=0, fid_reference_per_class=0, sweep_ratios=[], three_sources=False,
+                       save_images=True, run_dirs=[c.train.out_dir for c, _ in runs], loader_workers=workers, workers=1)
+
 def reproduce(configs: Sequence[ExperimentConfig], out: str|Path, names: Sequence[str]|None = None,
               workers: int = 0, progress: bool = True, log=print) -> dict[str, Path]:
-    "Train every AV-GAS config (resuming or skipping finished runs), then Tables 1–3 of all of them beside Sound2Scene in `out`."
-    from avgas.worlds import build_world
-    from avgas.train import train_experiment
-    from avgas.generate import AVGASMethod, Sound2SceneMethod
-    from avgas.evaluate import evaluate_end_to_end
+    "Train every AV-GAS config (resuming a stopped run), then Tables 1–3 of all of them beside Sound2Scene in `out`: `run_study`, as `avgas demo`."
+    from avgas.study import run_study
     names = list(names or [f'config {i + 1}' for i in range(len(configs))])
     if not configs: raise ConfigError('reproduce: no config given')
-    check_same_experiment(configs, names)
-    world = build_world(configs[0])
-    runs = []
-    for cfg, name in zip(configs, names):
-        if cfg.method != 'avgas': continue
-        run = Path(cfg.train.out_dir)
-        resume = (run/'last.json').exists()
-        log(f'{name}: training {cfg.train.alignment} -> {run}' + (' (resuming)' if resume else ''))
-        res = train_experiment(cfg, world, run, resume=resume, num_workers=workers, progress=progress)
-        log(f"{name}: best epoch {res['best_epoch']} of {res['epoch']}")
-        runs.append(run/'best.json')
-    methods = [Sound2SceneMethod(world.audio_encoder, 'Sound2Scene')] + [AVGASMethod.from_checkpoint(r) for r in runs]
-    log(f"evaluating {', '.join(m.name for m in methods)} on held-out mixtures -> {out}")
-    return evaluate_end_to_end(configs[0], world, methods, out)
+    sc = study_of(configs, names, workers)
+    log(f"reproduce: schedule {sc.schedule}, variants {sc.variants} -> {sc.run_dirs}; tables and report -> {out}")
+    run_study(out, sc, progress)
+    o = Path(out)
+    return {k: o/f'{k}.md' for k in ('table1_mixed', 'table2_separated_foreground', 'table3_separated_background')} | {
+            'per_image_mixed': o/'per_image_mixed.csv', 'images': o/'images.csv', 'report': o/'index.html'}

@@ -79,6 +79,12 @@ class StudyConfig(ConfigBase):
         "The demo's study with the paper's schedule (50 epochs, lr 10⁻³ constant, every stage trained)."
         return cls(experiment=with_schedule(demo_experiment(), 'paper'), schedule='paper')
 
+    @classmethod
+    def of_schedule(cls, name: str) -> 'StudyConfig':
+        "The demo's study with the named schedule: 'demo' (ours) or 'paper'."
+        if name not in ('demo', 'paper'): raise ConfigError(f"schedule {name!r}: unknown; expected 'demo' (ours) or 'paper' (the paper's)")
+        return cls() if name == 'demo' else cls.paper_schedule()
+
     def runs(self) -> list[tuple[str, int]]:
         "The two-source separators as (variant, seed), seed by seed: the order they are trained and reported in."
         return [(v, s) for s in self.seeds for v in self.variants]

@@ -1,5 +1,5 @@
 """The demo's two-source training problem at a benchmark's size, shared by the training benchmarks."""
-from avgas.demo import DemoConfig, demo_datasets
+from avgas.study import StudyConfig as DemoConfig, study_datasets as demo_datasets
 from avgas.worlds import build_world
 
 

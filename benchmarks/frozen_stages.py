@@ -1,9 +1,9 @@
 """Training the demo's separators with the trunk's first stages frozen (ours) against training every stage: same steps, bf16 off.
 
 `train.frozen_stages: k` keeps the stem and the first k − 1 layers of the pretrained trunk as they
-are. `avgas.train.train_stacked` then computes their output once per mixture, before training, and
+are. `avgas.stacked.train_stacked` then computes their output once per mixture, before training, and
 each step runs only the remaining stages. This script trains the same (variant, seed) separators
-of `avgas demo` the demo's way (`avgas.demo.train_variants`: forked one-thread processes) with
+of `avgas demo` the demo's way (`avgas.study.train_separators`: forked one-thread processes) with
 k = 0 (every stage trained) and with each k of `--frozen`, interleaved `--rounds` times, and prints
 the time per round and the speed-up against k = 0. Everything else is the demo's (its
 initialisation, `separator.init: sound2scene`, its batches and its schedule); autocast is off
@@ -15,7 +15,7 @@ the load average printed with them.
 import argparse, os, tempfile, time
 from pathlib import Path
 
-from avgas.demo import train_variants
+from avgas.study import train_separators
 from _demo_training import demo_training
 
 
@@ -37,7 +37,7 @@ def main():
         for k in ks:
             e.train.frozen_stages = k
             with tempfile.TemporaryDirectory() as d:
-                t = time.perf_counter(); train_variants(W, sets, runs, dc, Path(d), 2, progress=False); secs[k] += time.perf_counter() - t
+                t = time.perf_counter(); train_separators(W, [(sets, runs, 2)], dc, Path(d), progress=False); secs[k] += time.perf_counter() - t
     for k, t in secs.items():
         print(f'frozen_stages {k}: {t / a.rounds:7.1f} s per round ({t / a.rounds / steps * a.workers / len(runs) * 1000:6.1f} ms per '
               f'step and separator)   speed-up vs 0: {secs[0] / t:.2f}x')

@@ -3,14 +3,14 @@
 Four ways to train the same (variant, seed) separators of `avgas demo` on the same synthetic-world
 mixtures, each model with its own seed's initialisation and batch order, for the same epochs:
 
-* **one by one (Trainer)** — what the demo did before: `avgas.demo.train_variant`, one
+* **one by one (Trainer)** — what the demo did before: `avgas.study.train_alone`, one
   `avgas.train.Trainer` per separator (its own target-cache fill, checkpoint per epoch).
-* **one by one (train_stacked, G = 1)** — `avgas.train.train_stacked` called once per separator:
+* **one by one (train_stacked, G = 1)** — `avgas.stacked.train_stacked` called once per separator:
   the same loop as below without the stacking, to tell the stacking's share from the loop's.
-* **stacked** — `avgas.demo.train_variants` with `workers = 1`: every separator in one
+* **stacked** — `avgas.study.train_separators` with `workers = 1`: every separator in one
   `StackedSeparators` network, one grouped convolution per layer, one Adam step (the demo's way on a GPU).
-* **processes** — `avgas.demo.train_variants` with `workers = 2` (the demo's way on a CPU):
-  `avgas.train.train_in_processes`, each separator's `train_stacked` loop (G = 1) in one of two
+* **processes** — `avgas.study.train_separators` with `workers = 2` (the demo's way on a CPU):
+  `avgas.processes.train_in_processes`, each separator's `train_stacked` loop (G = 1) in one of two
   forked one-thread processes.
 
 Autocast is off in all four (`train.amp = False`: fp32, as on CPUs without native bf16). The four
@@ -24,9 +24,9 @@ import argparse, os, tempfile, time
 from pathlib import Path
 import torch
 
-from avgas.demo import train_variant, train_variants, _variant
+from avgas.study import StudyConfig, train_separators, _variant
 from _demo_training import demo_training
-from avgas.train import train_stacked
+from avgas.stacked import train_stacked
 from avgas.separator import Separator
 from avgas.core import ExperimentConfig, seed_everything
 
@@ -46,7 +46,9 @@ def main():
           f'{steps} steps each; fp32 (train.amp false); {torch.get_num_threads()} torch threads')
 
     def one_by_one_trainer(d):
-        for v, s in runs: train_variant(W, sets, v, dc, d/f'{v.replace("/", "_").replace("+", "_")}_{s}', s, 2, progress=False)
+        for v, s in runs:   # each alone, with a checkpoint every epoch (the study's run_dirs path)
+            one = StudyConfig.from_dict(dc.to_dict() | {'variants': [v], 'seeds': [s], 'run_dirs': [str(d/f'{v.replace("/", "_").replace("+", "_")}_{s}')]})
+            train_separators(W, [(sets, [(v, s)], 2)], one, d, progress=False)
 
     def one_by_one_stacked_loop(d):
         for v, s in runs:
@@ -57,10 +59,10 @@ def main():
                           {'a2a': W.audio_encoder, 'a2v': W.image_encoder}, cache_dir=d/'cache', progress=False)
 
     def stacked(d):
-        dc.workers = 1; train_variants(W, sets, runs, dc, d, 2, progress=False)
+        dc.workers = 1; train_separators(W, [(sets, runs, 2)], dc, d, progress=False)
 
     def in_processes(d):
-        dc.workers = a.workers; train_variants(W, sets, runs, dc, d, 2, progress=False)
+        dc.workers = a.workers; train_separators(W, [(sets, runs, 2)], dc, d, progress=False)
 
     ways = {'one by one (Trainer)': one_by_one_trainer, 'one by one (train_stacked, G = 1)': one_by_one_stacked_loop,
             f'stacked (G = {len(runs)})': stacked, f'{a.workers} one-thread processes (the demo)': in_processes}

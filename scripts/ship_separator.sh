@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-runs/synth_separator}"
-avgas train --config configs/synth_separator.yaml --out "$out" --no-progress
+avgas train --config synth_separator --out "$out" --no-progress
 python - "$out" <<'PY'
 import sys, torch
 from pathlib import Path

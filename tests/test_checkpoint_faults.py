@@ -114,7 +114,7 @@ def test_kill_at_every_file_operation_then_resume(uninterrupted, tmp_path, monke
 
 def test_truncated_target_cache_is_recomputed_on_resume(tmp_path, capfd):
     "A target cache cut short by a kill (or a full disk) is noticed, reported and recomputed: the same targets come back."
-    from avgas.train import TargetCache
+    from avgas.encoders import TargetCache
     from avgas.testing import RandomImageEncoder
     images = torch.rand(5, 3, 32, 32, generator=torch.Generator().manual_seed(0))
     first = TargetCache(RandomImageEncoder(8), 'image', tmp_path)

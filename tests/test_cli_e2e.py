@@ -16,7 +16,7 @@ def test_demo_quick(quick_report):
     files = {p.name for p in report.iterdir()}
     tables = {f'{t}.{x}' for t in ('table1_mixed', 'table2_separated_foreground', 'table3_separated_background') for x in ('csv', 'md')}
     assert tables | {'index.html', 'metrics.json', 'significance.csv', 'extra_three_sources.md', 'extra_people_classes.md',
-                     'loudness_sweep_sum_crs.png', 'loudness_sweep_rms_crs.png', 'grid_examples.png', 'demo_config.yaml'} <= files
+                     'loudness_sweep_sum_crs.png', 'loudness_sweep_rms_crs.png', 'grid_examples.png', 'study_config.yaml'} <= files
     m = json.loads((report / 'metrics.json').read_text())
     assert m['seeds'] == [0, 1] and m['significance'], m.keys()
     t1 = (report / 'table1_mixed.md').read_text()
@@ -62,7 +62,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.mark.parametrize('config', ['avgas_a2a.yaml', 'avgas_a2a_a2v.yaml'])
 def test_paper_configs_run_as_smoke(tmp_path, config):
-    r = avgas_cli('train', '--config', str(REPO / 'configs' / config), '--smoke', '--out', str(tmp_path / 'run'), '--no-progress')
+    r = avgas_cli('train', '--config', config.removesuffix('.yaml'), '--smoke', '--out', str(tmp_path / 'run'), '--no-progress')
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'SMOKE RUN' in r.stdout and 'sound2scene.pth not found' in r.stdout
     assert (tmp_path / 'run/best.json').exists() and (tmp_path / 'run/metrics.csv').exists()

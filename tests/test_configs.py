@@ -11,7 +11,6 @@ import avgas
 from avgas.core import ConfigBase, literal_fields
 from avgas.cli import commands, main
 
-REPO = Path(__file__).resolve().parents[1]
 PACKAGE = Path(avgas.__file__).parent
 CONFIGS = sorted((PACKAGE / 'configs').glob('*.yaml'))
 

@@ -68,7 +68,7 @@ def grad_worker(rank: int, world: int, port: int, out: str):
     "Each rank holds half of a batch; the DDP gradient of the gathered loss must equal one process's on the whole batch."
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), WORLD_SIZE=str(world), RANK=str(rank), LOCAL_RANK=str(rank))
     torch.set_num_threads(1)
-    from avgas.train import setup_distributed, gather_batch
+    from avgas.distributed import setup_distributed, gather_batch
     from avgas.losses import separation_loss
     info = setup_distributed(torch.device('cpu'))
     g = torch.Generator().manual_seed(0)

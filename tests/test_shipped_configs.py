@@ -1,0 +1,67 @@
+"""The VGGSound configs avgas ships (avgas/configs/) are the code's experiment (`avgas.reproduce.paper_config`),
+hold only what differs from `ExperimentConfig`'s defaults, keep the paper's schedule, and are found by name."""
+import functools, re
+from pathlib import Path
+import pytest, yaml
+from avgas.cli import commands, load_config
+from avgas.core import ExperimentConfig
+from avgas.errors import ConfigError
+from avgas.reproduce import REPRODUCE_STEPS, configs_dir, paper_config, shipped_config, shipped_configs
+
+REPO = Path(__file__).resolve().parents[1]
+PAPER_RUNS = {'avgas_a2a': ('a2a', 'avgas'), 'avgas_a2v': ('a2v', 'avgas'), 'avgas_a2a_a2v': ('a2a+a2v', 'avgas'),
+              'sound2scene_baseline': ('a2a', 'sound2scene')}
+
+def file_keys(d, prefix=''):
+    for k, v in d.items():
+        if isinstance(v, dict): yield from file_keys(v, f'{prefix}{k}.')
+        else: yield f'{prefix}{k}', v
+
+def test_the_package_ships_them():
+    assert set(PAPER_RUNS) <= set(shipped_configs()), shipped_configs()
+    assert configs_dir() == Path(__import__('avgas').__file__).parent / 'configs'
+
+@pytest.mark.parametrize('name', PAPER_RUNS)
+def test_shipped_config_is_paper_config(name):
+    path = shipped_config(name)
+    cfg = ExperimentConfig.load(path)
+    assert cfg == paper_config(*PAPER_RUNS[name])
+    t = cfg.train   # the paper's schedule, from ExperimentConfig's defaults
+    assert (t.lr, t.weight_decay, t.batch_size, t.epochs, t.lr_schedule, t.selection) == (1e-3, 1e-5, 16, 50, 'constant', 'paper')
+
+@pytest.mark.parametrize('name', PAPER_RUNS)
+def test_shipped_config_holds_only_differences(name):
+    text = shipped_config(name).read_text(encoding='utf-8')
+    defaults = ExperimentConfig().to_dict()
+    same = [k for k, v in file_keys(yaml.safe_load(text)) if functools.reduce(lambda n, p: n[p], k.split('.'), defaults) == v]
+    assert not same, f'{name}: keys equal to the defaults: {same}'
+    header = [l for l in text.splitlines() if l.startswith('#')]
+    assert header and 'Seeing Soundscapes' in header[0], header
+    if PAPER_RUNS[name][1] == 'avgas': assert re.search(r"Ours.*separator\.init sound2scene", ' '.join(header)), header
+
+def test_names_and_paths():
+    assert shipped_config('avgas_a2v') == shipped_config('avgas_a2v.yaml') == configs_dir() / 'avgas_a2v.yaml'
+    with pytest.raises(ConfigError, match='does not exist, and it is not a shipped config'): shipped_config('avgas_a2')
+    with pytest.raises(ConfigError, match='does not exist'): shipped_config('configs/avgas_a2v.yaml')   # a path is never a name
+
+def test_a_users_file_wins(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path('avgas_a2v.yaml').write_text('world: synth\n')
+    assert shipped_config('avgas_a2v.yaml') == Path('avgas_a2v.yaml')
+    assert load_config(ExperimentConfig, 'avgas_a2v.yaml').world == 'synth'
+    assert load_config(ExperimentConfig, 'avgas_a2v').world == 'vggsound'   # no such file here: the shipped one
+
+def test_the_cli_takes_names():
+    cfg, _ = commands()['train'].resolve(['--config', 'avgas_a2a_a2v', '--train.epochs', '2'])
+    want = paper_config('a2a+a2v'); want.train.epochs = 2
+    assert cfg == want
+    argv = REPRODUCE_STEPS[-1][1]
+    assert argv[:2] == ['avgas', 'reproduce'] and all(a in shipped_configs() for a in argv[2:argv.index('--out')])
+
+def test_the_wheel_lists_them():
+    "setup.py's package data covers every shipped config (a built wheel holds what package_data matches)."
+    import fnmatch
+    patterns = re.search(r"package_data=\{'avgas': \[([^\]]*)\]", (REPO / 'setup.py').read_text()).group(1)
+    patterns = re.findall(r"'([^']+)'", patterns)
+    files = [p.relative_to(configs_dir().parent).as_posix() for p in configs_dir().glob('*.yaml')]
+    assert files and all(any(fnmatch.fnmatch(f, pat) for pat in patterns) for f in files), (files, patterns)
