@@ -6,6 +6,7 @@
 __all__ = []
 
 # %% ../nbs/26a_main.ipynb #a463fa99
+#| eval: false
 import sys
 from .launch import main
 

@@ -10,7 +10,7 @@ and each run's stage times from its metrics.json.
     python benchmarks/demo_conclusions.py REFERENCE_RUN CANDIDATE_RUN [--n-boot 2000] [--mixtures-only]
         [--pool-with OTHER_REFERENCE_RUN ...]
 
-`--pool-with` adds runs of the same schedule with other seeds (`avgas demo --full --seeds 3 4 5`) to
+`--pool-with` adds runs of the same schedule with other seeds (e.g. `avgas demo --schedule paper --seeds 3 4 5`) to
 the reference: with more seeds its verdicts move less from one set of seeds to the next.
 
 Pass the same folder twice with and without `--mixtures-only` to see which of one run's verdicts
