@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, dataclasses, difflib, inspect, json, os, re, sys, textwrap, time, types, typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence
 import torch
 import yaml
 from . import __version__
@@ -28,16 +28,17 @@ __all__ = ['COMMAND_NAMES', 'DemoOptions', 'cmd_demo', 'PretrainOptions', 'cmd_p
 class DemoOptions:
     out: str = 'avgas-demo'       # report folder
     quick: bool = False           # the one-minute smoke schedule instead of the default one
-    schedule: str = 'demo'        # the training schedule: 'demo' (ours: short, from a pretrained trunk) or 'paper' (the paper's: 50 epochs, lr 1e-3)
+    schedule: Literal['demo', 'paper'] = 'demo'   # the training schedule: 'demo' (ours: short, from a pretrained trunk) or 'paper' (the paper's: 50 epochs, lr 1e-3)
     progress: bool = True         # progress bars
 
 # %% ../nbs/25_cli.ipynb #2ad06602
 def cmd_demo(dc, o: DemoOptions) -> int:
     "`avgas demo`: the whole pipeline, then the table and where the report is."
     from avgas.demo import run_demo
+    from avgas.experiment import schedule_name
     if o.quick and o.schedule != 'demo': raise ConfigError(f'avgas demo: --quick is the demo schedule\'s smoke version; it cannot run --schedule {o.schedule}')
     out = prepare_out(o.out, 'report folder'); t0 = time.perf_counter()
-    print(f"avgas demo: {'quick ' if o.quick else ''}study on the {dc.experiment.world} world, schedule {dc.schedule} -> {out.resolve()}", flush=True)
+    print(f"avgas demo: {'quick ' if o.quick else ''}study on the {dc.experiment.world} world, schedule {schedule_name(dc.experiment)} -> {out.resolve()}", flush=True)
     run_demo(out, dc, progress=o.progress)
     print(f'done in {time.perf_counter() - t0:.0f} s')
     print((out/'table1_mixed.md').read_text())

@@ -18,7 +18,7 @@ from .train import Trainer, SeparatorTask
 
 # %% auto #0
 __all__ = ['PAPER_SCHEDULE', 'NOT_IN_PAPER', 'DEMO_SCHEDULE', 'SCHEDULES', 'experiment_combinations', 'validation_mix',
-           'build_experiment', 'encoder_dim', 'train_experiment', 'with_schedule', 'settings_of_ours']
+           'build_experiment', 'encoder_dim', 'train_experiment', 'with_schedule', 'settings_of_ours', 'schedule_name']
 
 # %% ../nbs/17d_experiment.ipynb #e1d9e7c9
 def experiment_combinations(cfg: ExperimentConfig, table: ClassTable = PAPER) -> list[tuple[str, ...]]:
@@ -104,4 +104,8 @@ def with_schedule(e: ExperimentConfig, name: str) -> ExperimentConfig:
 def settings_of_ours(e: ExperimentConfig) -> list[str]:
     "Every training setting in which `e` departs from the paper's schedule, as 'key: ours (paper: theirs)'."
     return [f'{k}: {_get(e, k)!r} (paper: {v!r})' for k, v in PAPER_SCHEDULE.items() if _get(e, k) != v]
+
+def schedule_name(e: ExperimentConfig) -> str:
+    "The schedule whose every setting `e` has ('paper' or 'demo'), else 'custom': derived from the settings, so it cannot disagree with them."
+    return next((n for n, sched in SCHEDULES.items() if all(_get(e, k) == v for k, v in sched.items())), 'custom')
 

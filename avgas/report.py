@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Sequence
 import pandas as pd
 import torch
-from .core import to_unit
+from .core import get_device, to_unit
 from .checkpoints import atomic_path
 from .train import amp_dtype_for
-from .experiment import settings_of_ours, NOT_IN_PAPER
+from .experiment import settings_of_ours, schedule_name, NOT_IN_PAPER
 from .tables import to_markdown, write_paper_tables
 from .statistics import significance_sentences
 from .failures import people_breakdown, plot_sweep, with_roles
@@ -110,7 +110,7 @@ def _schedule_note(sc) -> str:
     k = e.train.frozen_stages
     if k: start += f" (its first {k} stage{'s' if k > 1 else ''} frozen)"
     ours = settings_of_ours(e)
-    return (f'<p class="note">Schedule <b>{html.escape(sc.schedule)}</b>: ResNet-18 separators of width {e.separator.width} {start}, {e.train.epochs} epochs over '
+    return (f'<p class="note">Schedule <b>{schedule_name(e)}</b>: ResNet-18 separators of width {e.separator.width} {start}, {e.train.epochs} epochs over '
             f'{e.mix.items_per_combination} mixtures per combination, Adam lr {e.train.lr:g} ({e.train.lr_schedule}), weight decay {e.train.weight_decay:g}, '
             f'batch {e.train.batch_size}, τ = {e.train.temperature:g}. '
             + (f'Training settings of ours (not the paper\'s): {html.escape("; ".join(ours))}. ' if ours else "Training settings: the paper's. ")
@@ -171,11 +171,11 @@ def write_study_report(out: Path, sc, W, mixed, separated, quality, sweep, sig, 
     sentences = significance_sentences(sig)
     n_test = int(((mixed['method'] == names[0]) & (mixed['composer'] == composers[0])).sum())   # per method, all seeds
     metrics = {'tables': {k: str(v.name) for k, v in files.items()}, 'significance': sig.to_dict('records'),
-               'separators': runs, 'schedule': sc.schedule, 'settings_of_ours': settings_of_ours(sc.experiment),
+               'separators': runs, 'schedule': schedule_name(sc.experiment), 'settings_of_ours': settings_of_ours(sc.experiment),
                'world': W.name, 'world_facts': W.facts(),
                'timing_s': timing | {'total': round(time.perf_counter() - t_start, 1)},
                # training's autocast is the study's only reduced-precision path: bf16 where the CPU has it, unless train.amp is false
-               'bf16_autocast': bool(sc.experiment.train.amp) and amp_dtype_for(torch.device(sc.experiment.train.device)) == torch.bfloat16,
+               'bf16_autocast': bool(sc.experiment.train.amp) and amp_dtype_for(get_device(sc.experiment.train.device)) == torch.bfloat16,
                'n_test_mixtures': n_test, 'seeds': sc.seeds, 'config': sc.to_dict(), 'versions': _versions()}
     with atomic_path(out/'metrics.json', 'metrics') as tmp: tmp.write_text(json.dumps(metrics, indent=1, default=float))
     with atomic_path(out/'study_config.yaml', 'config') as tmp: tmp.write_text(sc.to_yaml())
@@ -224,5 +224,5 @@ def write_study_report(out: Path, sc, W, mixed, separated, quality, sweep, sig, 
          f'<p class="note">Time per stage (s): {html.escape(json.dumps(metrics["timing_s"]))}; bf16 autocast in training: '
          f'{"yes" if metrics["bf16_autocast"] else "no (fp32)"}; {metrics["versions"]["threads"]} torch threads.</p>'),
     ]
-    write_report(out, f'avgas — AV-GAS on the {W.name} world, schedule {sc.schedule}', sections)
+    write_report(out, f'avgas — AV-GAS on the {W.name} world, schedule {schedule_name(sc.experiment)}', sections)
     return metrics

@@ -95,7 +95,7 @@ def check_same_experiment(configs: Sequence[ExperimentConfig], names: Sequence[s
 def study_of(configs: Sequence[ExperimentConfig], names: Sequence[str], workers: int = 0):
     "The study that reproduces the paper from its AV-GAS configs: one variant per config, trained alone into its `train.out_dir` (resumable)."
     from avgas.study import StudyConfig
-    from avgas.experiment import settings_of_ours
+    from avgas.experiment import schedule_name
     check_same_experiment(configs, names)
     runs = [(c, n) for c, n in zip(configs, names) if c.method == 'avgas']
     if not runs: raise ConfigError(f'reproduce {list(names)}: no AV-GAS config (method: avgas) to train')
@@ -106,7 +106,7 @@ def study_of(configs: Sequence[ExperimentConfig], names: Sequence[str], workers:
                                                                   'the runs of one study differ only in train.alignment, train.assignment and train.out_dir')
     variants = [f'{c.train.alignment}/{c.train.assignment}' for c, _ in runs]
     if len(set(variants)) != len(variants): raise ConfigError(f'configs {list(names)}: two runs train the same variant {variants}')
-    return StudyConfig(experiment=base, schedule='custom' if settings_of_ours(base) else 'paper', variants=variants, seeds=[base.train.seed],
+    return StudyConfig(experiment=base, variants=variants, seeds=[base.train.seed],
                        val_per_combination=0, test_pairs_per_class=0, fid_reference_per_class=0, sweep_ratios=[], three_sources=False,
                        save_images=True, run_dirs=[c.train.out_dir for c, _ in runs], loader_workers=workers, workers=1)
 
@@ -114,10 +114,11 @@ def reproduce(configs: Sequence[ExperimentConfig], out: str|Path, names: Sequenc
               workers: int = 0, progress: bool = True, log=print) -> dict[str, Path]:
     "Train every AV-GAS config (resuming a stopped run), then Tables 1–3 of all of them beside Sound2Scene in `out`: `run_study`, as `avgas demo`."
     from avgas.study import run_study
+    from avgas.experiment import schedule_name
     names = list(names or [f'config {i + 1}' for i in range(len(configs))])
     if not configs: raise ConfigError('reproduce: no config given')
     sc = study_of(configs, names, workers)
-    log(f"reproduce: schedule {sc.schedule}, variants {sc.variants} -> {sc.run_dirs}; tables and report -> {out}")
+    log(f"reproduce: schedule {schedule_name(sc.experiment)}, variants {sc.variants} -> {sc.run_dirs}; tables and report -> {out}")
     run_study(out, sc, progress)
     o = Path(out)
     return {k: o/f'{k}.md' for k in ('table1_mixed', 'table2_separated_foreground', 'table3_separated_background')} | {

@@ -17,7 +17,7 @@ from .mixing import MixtureDataset, InMemoryDataset
 from .separator import Separator
 from .train import Trainer, SeparatorTask
 from .processes import train_groups_in_processes, fork_map, can_fork
-from .experiment import with_schedule
+from .experiment import with_schedule, schedule_name
 from .world import World
 from .worlds import build_world
 from .generate import AVGASMethod, Sound2SceneMethod, method_label, mixed_composers
@@ -45,9 +45,8 @@ def demo_experiment() -> ExperimentConfig:
 
 @dataclass
 class StudyConfig(ConfigBase):
-    "One study: a world and experiment, the methods compared (variants × seeds, and the baseline), a named schedule, the report's extras."
+    "One study: a world and experiment (its schedule: `schedule_name`), the methods compared (variants × seeds, and the baseline), the report's extras."
     experiment: ExperimentConfig = field(default_factory=demo_experiment)
-    schedule: Literal['paper', 'demo', 'custom'] = 'demo'   # where the experiment's training settings come from (the report lists those of ours)
     variants: list[str] = field(default_factory=lambda: ['a2a/fixed', 'a2v/fixed', 'a2a+a2v/fixed', 'a2a+a2v/pit'])  # ALIGNMENT/ASSIGNMENT
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])   # training (and generation) seeds of every method
     val_per_combination: int = 4        # validation mixtures per combination (0: a fifth of the training mixtures, at least 2)
@@ -77,7 +76,7 @@ class StudyConfig(ConfigBase):
     @classmethod
     def paper_schedule(cls) -> 'StudyConfig':
         "The demo's study with the paper's schedule (50 epochs, lr 10⁻³ constant, every stage trained)."
-        return cls(experiment=with_schedule(demo_experiment(), 'paper'), schedule='paper')
+        return cls(experiment=with_schedule(demo_experiment(), 'paper'))
 
     @classmethod
     def of_schedule(cls, name: str) -> 'StudyConfig':
@@ -291,7 +290,7 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
     sets3 = study_datasets(W, sc, 3, progress, rendered)[0] if sc.three_sources else None; lap('data')
     n_train = (len(sc.variants) + sc.three_sources) * len(sc.seeds)
     say(f"[2/6] training {n_train} AV-GAS separators ({len(sc.variants)} variants × seeds {sc.seeds}"
-        f"{' + three-source PIT (ours)' if sc.three_sources else ''}; schedule {sc.schedule}: {e.train.epochs} epochs, {len(sets['train'])} training mixtures)")
+        f"{' + three-source PIT (ours)' if sc.three_sources else ''}; schedule {schedule_name(e)}: {e.train.epochs} epochs, {len(sets['train'])} training mixtures)")
     baseline = Sound2SceneMethod(W.audio_encoder, 'Sound2Scene')
     pairs = sc.runs()
     groups = [(sets, pairs, 2)] + ([(sets3, [('a2a+a2v/pit', s) for s in sc.seeds], 3)] if sc.three_sources else [])
