@@ -54,20 +54,20 @@ class World:
 
     def pairs(self, split: str, n_per_class: int|None = None):
         "Single-source pairs of `split` ('train', 'val' or 'test')."
-        raise NotImplementedError
+        self._lacks('single-source pairs')
     @functools.cached_property
-    def audio_encoder(self) -> Encoder: raise NotImplementedError     # f_A, frozen
+    def audio_encoder(self) -> Encoder: self._lacks('an audio encoder f_A')     # f_A, frozen
     @functools.cached_property
-    def image_encoder(self) -> Encoder: raise NotImplementedError     # f_V, frozen
+    def image_encoder(self) -> Encoder: self._lacks('an image encoder f_V')     # f_V, frozen
     @functools.cached_property
-    def generator(self) -> Generator: raise NotImplementedError       # G(z, h), frozen
+    def generator(self) -> Generator: self._lacks('a generator G(z, h)')       # G(z, h), frozen
     @functools.cached_property
-    def detector(self) -> Detector: raise NotImplementedError         # for CRS
+    def detector(self) -> Detector: self._lacks('a detector (CRS)')         # for CRS
     @functools.cached_property
-    def ranker(self) -> Ranker: raise NotImplementedError             # for R@K
+    def ranker(self) -> Ranker: self._lacks('a ranker (R@K)')             # for R@K
     def image_features(self) -> dict[str, FeatureExtractor]:
         "Keyword arguments of `avgas.backends.fid_and_is` that choose its feature extractors ('features': FID, 'logits': IS)."
-        raise NotImplementedError
+        self._lacks('FID/IS feature extractors')
     def roles(self) -> 'SourceRoles|None':
         "Which embeddings are scenes and which objects (the `layered` composer needs it); None if unknown."
         return None
@@ -91,6 +91,8 @@ class World:
     def facts(self) -> dict:
         "JSON-safe facts about this world for a report (e.g. the measured accuracy of its parts); {} if it states none."
         return {}
+    def _lacks(self, part: str):
+        raise ConfigError(f'the {self.name} world lacks {part}: {type(self).__name__} does not provide it, so this step cannot run in that world')
     def check_split(self, split: str) -> str:
         if split not in SPLITS: raise ConfigError(f"split {split!r}: unknown; expected one of {list(SPLITS)}")
         return split
