@@ -36,7 +36,7 @@ def test_report_renders_in_chromium(quick_report, tmp_path):
     n_img = page.count('<img ')
     assert n_img >= 4 and res['images'] == [True] * n_img, res['images']   # every figure decoded by the browser
     assert res['tables'] >= 6 and res['rows'] >= 30, res                    # Tables 1-3 and the extra tables
-    assert res['title'].startswith('avgas demo')
+    assert res['title'].startswith('avgas — AV-GAS on the synth world')
     for heading in ('Table 1', 'Table 2', 'Table 3', 'Which differences are significant'): assert heading in dom.stdout, heading
     shot = tmp_path / 'shot.png'
     headless(exe, f'--screenshot={shot}', '--window-size=1200,1600', (report / 'index.html').as_uri())
