@@ -174,7 +174,7 @@ def evaluate_end_to_end(cfg: ExperimentConfig, world: World, methods: Sequence, 
     test_pairs = world.pairs('test')
     ds = MixtureDataset(test_pairs, cfg.combinations, test_mix, table=world.table)
     items = [ds[i] for i in range(len(ds))]
-    roles = world.roles() if 'layered' in composers else None
+    roles = world.roles()   # PIT slots are matched to roles with it (fitted on training data), not by the ranker's answer
     g, s = cfg.generate, cfg.generate.seed
     # FID's references: the test frames of the classes these mixtures draw from (a test folder may hold others)
     wanted = {x for combo in ds.combinations for x in combo}

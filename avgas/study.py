@@ -282,7 +282,7 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
     say = lambda s: print(s, flush=True)
     say(f'[1/6] loading the {e.world} world'); W = build_world(e)
     composers = mixed_composers(e.generate, W)
-    roles = W.roles() if 'layered' in composers else None
+    roles = W.roles()   # PIT slots are matched to roles with it (fitted on training data); without it they are an upper bound and untested
     rendered = {}   # pairs rendered once, for the two- and three-source sets and the sweeps
     if W.in_memory: prefetch_pairs(W, sc, rendered, progress=progress)
     sets, test_pairs = study_datasets(W, sc, 2, progress, rendered)

@@ -26,7 +26,7 @@ IMAGENET_RESNET18 = 'resnet18-f37072fd.pth'   # torchvision's published file nam
 class RealWorld(World):
     "VGGSound in Sound2Scene's layout and the published checkpoints (Sound2Scene, SwAV, IC-GAN, YOLO-World, CLIP, Inception)."
     name = 'vggsound'
-    # the paper's protocol: validation is carved from the training split; the test split is held out for the tables
+    # ours: the paper does not say how its validation set is built; we carve it from the training split (the test split is held out for the tables)
     split_dirs = {'train': ('train', 'training'), 'val': ('train', 'training'), 'test': ('test',)}
     val_fraction = 0.1   # share of each class's training clips held out for validation (by a hash of the clip name)
 
@@ -104,7 +104,7 @@ class RealWorld(World):
         if how == 'scratch': return None
         if how == 'sound2scene':
             load_backbone(model, self._file('sound2scene.pth', 'Sound2Scene checkpoint'))
-            return "Sound2Scene's audio net (sound2scene.pth)"
+            return "Sound2Scene's audio net (sound2scene.pth), its fc layer copied into every head slot (ours)"
         if how == 'imagenet':
             from avgas.checkpoints import read_state_dict
             f = self._file(IMAGENET_RESNET18, "torchvision's ImageNet ResNet-18 weights")
