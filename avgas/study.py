@@ -327,7 +327,8 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
         with atomic_path(out/'images.csv', 'table') as tmp: pd.DataFrame(index).to_csv(tmp, index=False)
     lap('evaluation')
     say('[5/6] statistics'); names = [m.name for m in seed0]
-    sig = significance(mixed, separated, baseline.name, names[1:], 'blend', sc.n_boot); lap('statistics')
+    # p-values resolve down to 2 / (n_boot + 1); Holm multiplies the smallest by the number of comparisons, so resolve finely
+    sig = significance(mixed, separated, baseline.name, names[1:], 'blend', max(sc.n_boot, 5000)); lap('statistics')
     say('[6/6] writing the report')
     metrics = write_study_report(out, sc, W, mixed, separated, quality, sweep, sig, three, kept, items[sc.seeds[0]], names, runs, timing, t_start)
     say(f"      time per stage (s): {metrics['timing_s']}; bf16 autocast in training: {metrics['bf16_autocast']}")
