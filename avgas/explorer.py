@@ -76,8 +76,9 @@ def explorer(separator: str|Path|None = None):
     def redraw(*_):
         with out:
             out.clear_output(wait=True)
-            try: plt.show(ex.figure(fg.value, bg.value, ratio.value, lam.value, wav.value or None))
-            except ValueError as e: print(e)
+            try: fig = ex.figure(fg.value, bg.value, ratio.value, lam.value, wav.value or None)
+            except ValueError as e: print(e); return
+            display(fig); plt.close(fig)   # display draws with any backend; plt.show(fig) fails under Agg
     for c in (fg, bg, ratio, lam, wav): c.observe(redraw, names='value')
     panel = w.VBox(([w.HTML(f'<i>{ex.note}</i>')] if ex.note else []) + [w.HBox([fg, bg]), w.HBox([ratio, lam]), wav, out])
     redraw(); display(panel)

@@ -262,7 +262,7 @@ def init_from_sound2scene_net(model: nn.Module, d: str|Path|None = None) -> str:
                           f"use --experiment.separator.width {w}, or --experiment.separator.init scratch")
     net = _load_state(Sound2SceneNet(**rec['args']), d/rec['file'], d, rec.get('sha256'))
     load_backbone(model, net.state_dict(), 'audnet.', init_head_from_fc=False)
-    return f"{d/rec['file']} (trunk)"
+    return f"{rec['file']} (trunk)"   # the file's name: a record of what was loaded carries no path of this machine
 
 # %% ../../nbs/15_synth_parts.ipynb #f67a265b
 def part_args(cfg: PretrainConfig) -> dict:
