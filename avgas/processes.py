@@ -16,7 +16,7 @@ from .separator import Separator
 from .stacked import train_stacked, network_inputs, filled_targets
 
 # %% auto #0
-__all__ = ['can_fork', 'fork_map', 'train_in_processes', 'train_groups_in_processes']
+__all__ = ['can_fork', 'fork_map', 'train_in_processes', 'train_groups_in_processes', 'in_workers', 'rendered_in_workers']
 
 # %% ../nbs/17c_processes.ipynb #b0ac9b02
 _FORKED: dict = {}   # what forked workers inherit (the function and everything it reads): nothing of it is pickled
@@ -71,3 +71,17 @@ def train_groups_in_processes(groups: list[dict],   # each: 'models', 'runs', 't
     for j, (blob, rec) in fork_map(one, n, workers, f'training {n} separators in {workers} processes', progress):
         k, i = jobs[j]; groups[k]['models'][i].load_state_dict(st_load(blob)); recs[k][i] = rec
     return recs
+
+# %% ../nbs/17c_processes.ipynb #45269fe8
+def in_workers(fn, n: int, workers: int, desc: str, progress: bool = True) -> list:
+    "[fn(0), …, fn(n-1)], from `workers` forked processes where the platform can fork (CPU work only)."
+    if workers > 1 and n > 1 and can_fork():
+        done = dict(fork_map(fn, n, workers, desc, progress)); return [done[i] for i in range(n)]
+    return [fn(i) for i in range(n)]
+
+def rendered_in_workers(fn, n: int, workers: int, desc: str = 'rendering', progress: bool = True) -> list:
+    "[fn(0), …, fn(n-1)] rendered in `workers` processes, a stride of indices each (rendering is numpy work on one core)."
+    k = max(1, min(workers, n)) * 4
+    parts = in_workers(lambda c: [fn(i) for i in range(c, n, k)], min(k, n), workers, desc, progress)
+    return [parts[i % k][i // k] for i in range(n)]
+

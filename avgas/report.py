@@ -110,7 +110,7 @@ def _sweep_difference(sweep: pd.DataFrame|None, method: str, n_boot: int) -> pd.
     q = s[s['ratio_db'] == s['ratio_db'].min()].set_index('item'); z = s[s['ratio_db'] == 0.0].set_index('item')
     j = q[['CRS', 'combination']].join(z[['CRS']], lsuffix='_q', rsuffix='_0', how='inner')
     r = paired_difference(j['CRS_q'], j['CRS_0'], n_boot, combos=j['combination'].to_numpy())
-    return pd.DataFrame([r | {'significant': r['significant'], 'detail': f"at {s['ratio_db'].min():g} dB vs 0 dB, {len(j)} mixtures"}])
+    return pd.DataFrame([r | {'detail': f"at {s['ratio_db'].min():g} dB vs 0 dB, {len(j)} mixtures"}])
 
 def _people_difference(mixed: pd.DataFrame, method: str, table, n_boot: int) -> pd.DataFrame:
     "CRS of `method`'s blend on combinations whose foreground is prompted 'person' minus on the others (seeds, combinations, mixtures resampled per group)."

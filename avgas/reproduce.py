@@ -102,7 +102,7 @@ def study_of(configs: Sequence[ExperimentConfig], names: Sequence[str], workers:
     check_same_experiment(configs, names)
     runs = [(c, n) for c, n in zip(configs, names) if c.method == 'avgas']
     if not runs: raise ConfigError(f'reproduce {list(names)}: no AV-GAS config (method: avgas) to train')
-    base, (first_name) = runs[0][0], runs[0][1]
+    base, first_name = runs[0]
     for c, n in runs[1:]:
         d = [k for k, v in c.train.to_dict().items() if k not in ('alignment', 'assignment', 'out_dir') and v != base.train.to_dict()[k]]
         if d or c.separator != base.separator: raise ConfigError(f'{n}: trains with other settings than {first_name} ({d or "separator"}); '

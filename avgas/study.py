@@ -7,7 +7,7 @@ from __future__ import annotations
 import math, time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Sequence
 import pandas as pd
 import torch
 from .core import PAPER, ClassTable, ConfigBase, ExperimentConfig, MixConfig, TrainConfig, batched, choices, seed_everything
@@ -16,7 +16,7 @@ from .checkpoints import atomic_path, atomic_write_bytes, load_checkpoint, save_
 from .mixing import MixtureDataset, InMemoryDataset
 from .separator import Separator
 from .train import Trainer, SeparatorTask
-from .processes import train_groups_in_processes, fork_map, can_fork
+from .processes import train_groups_in_processes, in_workers, rendered_in_workers
 from .experiment import with_schedule, schedule_name
 from .world import World
 from .worlds import build_world
@@ -30,8 +30,7 @@ from .report import write_study_report
 
 # %% auto #0
 __all__ = ['demo_experiment', 'StudyConfig', 'three_source_combinations', 'RenderedOnce', 'study_datasets', 'train_alone',
-           'train_separators', 'split_by_seed', 'in_workers', 'evaluate_all', 'rendered_in_workers', 'prefetch_pairs',
-           'reference_images', 'run_study']
+           'train_separators', 'split_by_seed', 'evaluate_all', 'prefetch_pairs', 'reference_images', 'run_study']
 
 # %% ../nbs/23_study.ipynb #ba387f48
 def demo_experiment() -> ExperimentConfig:
@@ -206,12 +205,6 @@ def split_by_seed(items: list, seeds: Sequence[int]) -> dict[int, list]:
     "Every seed its own share of the test mixtures (every len(seeds)-th, so each combination is spread evenly): each mixture judged once per method."
     return {s: items[k::len(seeds)] for k, s in enumerate(seeds)}
 
-def in_workers(fn, n: int, workers: int, desc: str, progress: bool = True) -> list:
-    "[fn(0), …, fn(n-1)], from `workers` forked processes where the platform can fork (CPU work only)."
-    if workers > 1 and n > 1 and can_fork():
-        done = dict(fork_map(fn, n, workers, desc, progress)); return [done[i] for i in range(n)]
-    return [fn(i) for i in range(n)]
-
 @torch.no_grad()
 def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers, roles, sc: StudyConfig, real: dict,
                  progress: bool = True,
@@ -246,12 +239,6 @@ def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers
 
 
 # %% ../nbs/23_study.ipynb #447a5872
-def rendered_in_workers(fn, n: int, workers: int, desc: str = 'rendering', progress: bool = True) -> list:
-    "[fn(0), …, fn(n-1)] rendered in `workers` processes, a stride of indices each (rendering is numpy work on one core)."
-    k = max(1, min(workers, n)) * 4
-    parts = in_workers(lambda c: [fn(i) for i in range(c, n, k)], min(k, n), workers, desc, progress)
-    return [parts[i % k][i // k] for i in range(n)]
-
 def prefetch_pairs(W: World, sc: StudyConfig, memo: dict, progress: bool = True):
     "Render, in `sc.workers` processes, every pair `study_datasets` draws from, into its `memo`: then the mixing only reads them."
     ppc = sc.experiment.pairs_per_class
@@ -261,13 +248,8 @@ def prefetch_pairs(W: World, sc: StudyConfig, memo: dict, progress: bool = True)
         done.update(zip(todo, rendered_in_workers(lambda j: source[todo[j]], len(todo), sc.workers, f'rendering {split} pairs', progress)))
 
 def reference_images(W: World, sc: StudyConfig, classes: set[str]|None = None) -> dict:
-    "Held-out ground truth for FID: foreground and background frames of the test split (of `classes`), and (ours) the world's composites, if it has them."
-    ref = W.pairs('test', sc.fid_reference_per_class)
-    keep = [i for i, l in enumerate(ref.labels) if classes is None or l in classes]
-    image = getattr(ref, 'image', None) or (lambda i: ref[i].image)   # a synthetic source renders just the image
-    ims = torch.stack(rendered_in_workers(lambda j: image(keep[j]), len(keep), sc.workers, 'rendering reference images', False)) * 2 - 1
-    bg = torch.tensor([W.table.is_background(ref.labels[i]) for i in keep])
-    return {'foreground': ims[~bg], 'background': ims[bg], 'composites': W.composite_references(max(2, sc.fid_reference_per_class // 4))}
+    "Held-out ground truth for FID: the world's test frames of `classes` by role, and (ours) its composites, if it has them."
+    return W.reference_images(sc.fid_reference_per_class, classes) | {'composites': W.composite_references(max(2, sc.fid_reference_per_class // 4))}
 
 
 # %% ../nbs/23_study.ipynb #ef4ad218

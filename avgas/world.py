@@ -78,12 +78,13 @@ class World:
         "Initialise a new separator as `separator.init` says ('scratch' here); returns what was loaded."
         if how != 'scratch': raise ConfigError(f"separator.init {how!r}: the {self.name} world has no such weights; use 'scratch'")
         return None
-    def reference_images(self, n_per_class: int) -> dict[str, torch.Tensor]:
-        "FID's reference for separated images: `n_per_class` held-out test images of each class, in [-1, 1], by role."
+    def reference_images(self, n_per_class: int, classes: set[str]|None = None) -> dict[str, torch.Tensor]:
+        "FID's reference for separated images: `n_per_class` held-out test images of each class (of `classes`), in [-1, 1], by role."
         pairs = self.pairs('test', n_per_class)
         image = getattr(pairs, 'image', None) or (lambda i: pairs[i].image)   # a rendered world can draw an image alone
-        ims = torch.stack([image(i) for i in range(len(pairs))]) * 2 - 1
-        bg = torch.tensor([self.table.is_background(l) for l in pairs.labels], dtype=torch.bool)
+        keep = [i for i, l in enumerate(pairs.labels) if classes is None or l in classes]
+        ims = torch.stack([image(i) for i in keep]) * 2 - 1
+        bg = torch.tensor([self.table.is_background(pairs.labels[i]) for i in keep], dtype=torch.bool)
         return {'foreground': ims[~bg], 'background': ims[bg]}
     def composite_references(self, n: int) -> torch.Tensor|None:
         "FID's reference for mixed images: held-out images showing a combination's classes at once, `n` per combination, in [-1, 1]; None: none."
