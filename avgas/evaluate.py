@@ -16,7 +16,7 @@ from .mixing import MixtureDataset, load_image, loudness_ratio_db
 from .world import Detector, Ranker, World
 from .generate import generate, mixed_composers
 from .metrics import prompt_scores
-from .quality import quality_rows
+from .quality import quality_features, quality_table
 from .tables import write_paper_tables
 
 # %% auto #0
@@ -181,15 +181,19 @@ def evaluate_end_to_end(cfg: ExperimentConfig, world: World, methods: Sequence, 
     refs = [test_pairs[i] for i, l in enumerate(test_pairs.labels) if l in wanted]
     real = {r: torch.stack([p.image for p in refs if world.table.is_background(p.label) == (r == 'background')]) * 2 - 1
             for r in ('foreground', 'background')}
-    mixed, separated, quality, index = [], [], [], []
+    mixed, separated, per_method, index = [], [], {}, []
     for m in methods:
         rows, sep, ims = evaluate_method(m, world.generator, items, world.detector, world.ranker, composers, roles, s,
                                          keep_images=True, lam=g.lam, truncation=g.truncation, table=world.table)
         mixed.append(rows.assign(seed=s)); separated.append(sep.assign(seed=s))
-        quality += quality_rows(world, m.name, ims, composers, real, s)
+        combos = rows.loc[rows['composer'] == composers[0], 'combination'].to_numpy()
+        per_method |= {k: [v | {'seed': s}] for k, v in quality_features(world, m.name, ims, composers, combos).items()}
         if save_images: index += save_method_images(out, m.name, ims, items, composers)
     mixed, separated = pd.concat(mixed, ignore_index=True), pd.concat(separated, ignore_index=True)
-    files = write_paper_tables(out, mixed, separated, pd.DataFrame(quality), [m.name for m in methods], 'blend', n_boot)
+    feats = world.image_features()
+    with torch.no_grad(): ref = {k: batched(feats['features'], v, 256).double().numpy() for k, v in real.items()} if 'features' in feats else {}
+    quality = quality_table(per_method, ref, max(200, n_boot // 5))   # one seed: combinations, then mixtures resampled
+    files = write_paper_tables(out, mixed, separated, quality, [m.name for m in methods], 'blend', n_boot)
     o = Path(out)
     for name, df in (('per_image_mixed', mixed), ('per_image_separated', separated)) + ((('images', pd.DataFrame(index)),) if save_images else ()):
         with atomic_path(o/f'{name}.csv', 'table') as tmp: df.to_csv(tmp, index=False)

@@ -43,16 +43,16 @@ def loudness_sweep(methods: Sequence, G, pairs, detector, ranker,
 # %% ../nbs/20_failures.ipynb #ad5bc808
 def plot_sweep(sweep: pd.DataFrame, metric: str = 'CRS', path: str|Path|None = None):
     "Metric against the loudness ratio, one line per method (and composer)."
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt, seaborn as sns
+    import seaborn as sns
+    from matplotlib.figure import Figure   # no pyplot: the caller's matplotlib backend stays as it is
     d = sweep.assign(series=sweep['method'] + ' · ' + sweep['composer'])
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig = Figure(figsize=(6.4, 3.6)); ax = fig.subplots()
     sns.lineplot(data=d, x='ratio_db', y=metric, hue='series', marker='o', errorbar=None, ax=ax)
     mode = sweep['mode'].iloc[0] if 'mode' in sweep else 'rms'
     ax.set_xlabel('foreground gain before the equal-gain sum (dB; the paper\'s mixing)' if mode == 'sum' else
                   'foreground / background loudness, RMS-matched sources (dB; ours)'); ax.set_ylabel(f'{metric} (%)')
     ax.axvline(0, color='grey', lw=0.5); ax.legend(fontsize=7); fig.tight_layout()
-    if path is not None: fig.savefig(path, dpi=120); plt.close(fig)
+    if path is not None: fig.savefig(path, dpi=120)
     return fig
 
 # %% ../nbs/20_failures.ipynb #2bff2743

@@ -11,11 +11,13 @@ from .core import batched
 from .world import World
 from .generate import generate
 from .metrics import crs
-from .statistics import _interval, _resamples
+from .statistics import _interval, _resamples, _two_sided_p, nested_resamples, RESAMPLED
+import pandas as pd
 from .tables import row_label
 
 # %% auto #0
-__all__ = ['fid_from_features', 'inception_score_from_logits', 'image_quality', 'quality_rows', 'composition_ceiling']
+__all__ = ['fid_from_features', 'inception_score_from_logits', 'image_quality', 'quality_features', 'nested_image_quality',
+           'paired_quality_difference', 'quality_table', 'composition_ceiling']
 
 # %% ../nbs/18d_quality.ipynb #caeffc2a
 def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
@@ -91,16 +93,84 @@ def image_quality(world: World, fake: torch.Tensor, real: torch.Tensor|None = No
         rec |= {'FID': fid_from_features(fr, ff), 'FID_lo': lo, 'FID_hi': hi}
     return rec
 
-# %% ../nbs/18d_quality.ipynb #cee680b5
-def quality_rows(world: World, method: str, ims: dict, composers: Sequence[str], real: dict, seed: int, n_boot: int = 100) -> list[dict]:
-    "FID/IS rows of one method's images (`evaluate_method`'s `ims`): Table 1 per composer; Tables 2–3 against `real['foreground'/'background']`."
-    rows = [{'table': 'table1_mixed', 'method': row_label(method, c), 'seed': seed, **image_quality(world, ims[c], None, n_boot, seed)}
-            for c in composers]
+# %% ../nbs/18d_quality.ipynb #c42e491f
+@torch.no_grad()
+def quality_features(world: World, method: str, ims: dict, composers: Sequence[str], combos: Sequence[str]) -> dict:
+    "Per-image FID features and IS logits of one (seed, method)'s images (`evaluate_method`'s `ims`), keyed by (table, row), with each image's combination."
+    f = world.image_features()
+    emb = lambda k, x: batched(f[k], x, 256).double().numpy() if k in f else None
+    one = lambda x: {'features': emb('features', x), 'logits': emb('logits', x), 'combination': np.asarray(combos)}
+    out = {('table1_mixed', row_label(method, c)): one(ims[c]) for c in composers}
     if 'separated' in ims:
         idx = torch.arange(len(ims['slots']))
-        rows += [{'table': t, 'method': method, 'seed': seed, **image_quality(world, ims['separated'][idx, ims['slots'][:, j]], real[r], n_boot, seed)}
-                 for j, (t, r) in enumerate([('table2_separated_foreground', 'foreground'), ('table3_separated_background', 'background')])]
-    return rows
+        for j, t in enumerate(('table2_separated_foreground', 'table3_separated_background')):
+            out[(t, method)] = one(ims['separated'][idx, ims['slots'][:, j]])
+    return out
+
+# %% ../nbs/18d_quality.ipynb #1aefb56e
+def _pooled(sets: Sequence[dict]) -> tuple[np.ndarray, np.ndarray, dict]:
+    "Seed and combination labels of a method's per-seed sets (each with 'seed'), and their arrays concatenated."
+    seeds = np.concatenate([np.full(len(s['combination']), s['seed']) for s in sets])
+    combos = np.concatenate([s['combination'] for s in sets])
+    cat = {k: None if sets[0][k] is None else np.concatenate([s[k] for s in sets]) for k in ('features', 'logits')}
+    return seeds, combos, cat
+
+def _each_resample(idx: list[np.ndarray], fn, chunk: int = 100) -> np.ndarray:
+    "`fn` on stacked index sets of equal length, in chunks (memory), back in the resamples' order."
+    out = np.empty(len(idx))
+    for n in {len(i) for i in idx}:
+        rows = [k for k, i in enumerate(idx) if len(i) == n]
+        for a in range(0, len(rows), chunk): out[rows[a:a + chunk]] = fn(np.stack([idx[k] for k in rows[a:a + chunk]]))
+    return out
+
+def _stat(metric: str, cat: dict, real, splits: int = 10, seed: int = 0):
+    "FID or IS of index sets of `cat`'s images: fn(idx (R, N)) -> (R,)."
+    if metric == 'IS': return lambda I: _bootstrap_is(cat['logits'], I, splits, seed)
+    return lambda I: _bootstrap_fid(real, cat['features'], I)
+
+def _centred(vals: np.ndarray, point: float) -> np.ndarray:
+    "Resampled values shifted by their bias (mean − point): a resample repeats images, which moves FID (and IS) away from the point."
+    return vals - (vals.mean() - point)
+
+# %% ../nbs/18d_quality.ipynb #36574724
+def nested_image_quality(sets: Sequence[dict], real: np.ndarray|None = None, n_boot: int = 200, seed: int = 0,
+                         inception_score: bool = True) -> dict:
+    "FID (against `real` features) and IS of a method's images, its seeds (`sets`, each with 'seed') pooled; nested-bootstrap 95% intervals."
+    seeds, combos, cat = _pooled(sets); nan = float('nan'); rec = {}
+    idx = nested_resamples(seeds, combos, n_boot, seed)
+    for m, ok in (('IS', inception_score and cat['logits'] is not None), ('FID', real is not None and cat['features'] is not None)):
+        if not ok: rec |= {m: nan, f'{m}_pm': nan, f'{m}_sd_seeds': nan, f'{m}_lo': nan, f'{m}_hi': nan}; continue
+        point = (lambda S: inception_score_from_logits(S['logits'], 10, seed)) if m == 'IS' else (lambda S: (fid_from_features(real, S['features']), nan))
+        v, pm = point(cat)
+        per_seed = [point(s)[0] for s in sets]
+        lo, hi = _interval(_centred(_each_resample(idx, _stat(m, cat, real, 10, seed)), v))
+        rec |= {m: v, f'{m}_pm': pm, f'{m}_sd_seeds': float(np.std(per_seed, ddof=1)) if len(sets) > 1 else nan, f'{m}_lo': lo, f'{m}_hi': hi}
+    return rec | {'seeds': len(sets), 'images': len(seeds)}
+
+def paired_quality_difference(a: Sequence[dict], b: Sequence[dict], metric: str, real: np.ndarray|None = None,
+                              n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
+    "metric(a) − metric(b) ('FID' or 'IS') of two methods' images of the same mixtures and seeds: nested-bootstrap interval and two-sided p."
+    sa, ca, A = _pooled(a); sb, cb, B = _pooled(b)
+    if not (np.array_equal(sa, sb) and np.array_equal(ca, cb)): raise InputError('paired_quality_difference: the two methods were not judged on the same seeds and mixtures')
+    idx = nested_resamples(sa, ca, n_boot, seed)
+    full = np.arange(len(sa))[None]
+    point = float(_stat(metric, A, real, 10, seed)(full)[0] - _stat(metric, B, real, 10, seed)(full)[0])
+    d = _centred(_each_resample(idx, _stat(metric, A, real, 10, seed)) - _each_resample(idx, _stat(metric, B, real, 10, seed)), point)
+    lo, hi = _interval(d, level)
+    return {'diff': point, 'ci_lo': lo, 'ci_hi': hi, 'p': _two_sided_p(d), 'significant': bool(lo > 0 or hi < 0)}
+
+# %% ../nbs/18d_quality.ipynb #7c8a1749
+def quality_table(per_seed: dict, real: dict, n_boot: int = 200, seed: int = 0, run=None) -> pd.DataFrame:
+    """FID/IS rows of a study: `per_seed` maps (table, method) to its sets (one per seed, `quality_features`'s with 'seed'); `real`:
+    reference features by role; `run(fn, n)` -> [fn(0), …] (e.g. `avgas.processes.in_workers`; default: one after the other)."""
+    jobs = []   # (table, method, sets, reference, with IS)
+    for (table, method), sets in per_seed.items():
+        jobs.append((table, method, sets, None if table == 'table1_mixed' else real.get('foreground' if 'foreground' in table else 'background'), True))
+        if table == 'table1_mixed' and real.get('composites') is not None:   # ours: mixed images against the world's composites
+            jobs.append(('extra_fid_mixed', method, sets, real['composites'], False))
+    one = lambda k: nested_image_quality(jobs[k][2], jobs[k][3], n_boot, seed, inception_score=jobs[k][4])
+    done = (run or (lambda fn, n: [fn(i) for i in range(n)]))(one, len(jobs))
+    return pd.DataFrame([{'table': t, 'method': m, **q, 'resampled': RESAMPLED} for (t, m, *_), q in zip(jobs, done)])
 
 # %% ../nbs/18d_quality.ipynb #73c9a54d
 @torch.no_grad()

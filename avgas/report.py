@@ -19,7 +19,7 @@ from .statistics import RESAMPLED, nested_means, paired_difference, significance
 from .failures import PEOPLE_PROMPT, people_breakdown, plot_sweep, with_roles
 
 # %% auto #0
-__all__ = ['REPORT_CSS', 'write_report', 'grid_figure', 'paper_claims', 'write_study_report']
+__all__ = ['REPORT_CSS', 'IS_MARGIN', 'write_report', 'grid_figure', 'paper_claims', 'write_study_report']
 
 # %% ../nbs/23a_report.ipynb #2b9211bf
 def _img_tag(path: Path, width: int|None = None, alt: str = '') -> str:
@@ -71,9 +71,9 @@ def _detected_captions(mixed: pd.DataFrame, separated: pd.DataFrame, base: str, 
 def grid_figure(rows: list[list[torch.Tensor]], labels: list[str], columns: list[str], path: Path,
                 captions: list[list[tuple[str, bool]]]|None = None):   # under each image: (text, all classes found?)
     "A labelled image grid (rows of equal-length image lists in [-1, 1]) saved as PNG; captions in green (found) or red."
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure   # no pyplot: the caller's matplotlib backend stays as it is
     R, C = len(rows), len(columns)
-    fig, axes = plt.subplots(R, C, figsize=(1.25 * C + 1.6, 1.25 * R + 0.4), squeeze=False)
+    fig = Figure(figsize=(1.25 * C + 1.6, 1.25 * R + 0.4)); axes = fig.subplots(R, C, squeeze=False)
     for r, row in enumerate(rows):
         for c, im in enumerate(row):
             ax = axes[r][c]; ax.imshow(to_unit(im).permute(1, 2, 0).numpy()); ax.set_xticks([]); ax.set_yticks([])
@@ -82,7 +82,6 @@ def grid_figure(rows: list[list[torch.Tensor]], labels: list[str], columns: list
             if captions: ax.set_xlabel(captions[r][c][0], fontsize=6, color='#1a7f37' if captions[r][c][1] else '#c0392b')
     fig.tight_layout()
     with atomic_path(path, 'figure') as tmp: fig.savefig(tmp, dpi=110, format='png')
-    plt.close(fig)
     return path
 
 # %% ../nbs/23a_report.ipynb #aaa7a47f
@@ -124,7 +123,22 @@ def _people_difference(mixed: pd.DataFrame, method: str, table, n_boot: int) -> 
     return pd.DataFrame([{'diff': m[is_people]['CRS'].mean() - m[~is_people]['CRS'].mean(), 'significant': bool(lo > 0 or hi < 0),
                           'detail': f'{is_people.sum()} vs {(~is_people).sum()} mixtures'}])
 
-def paper_claims(sig: pd.DataFrame, mixed: pd.DataFrame, sweep: pd.DataFrame|None, table, facts: dict, n_boot: int = 1000) -> pd.DataFrame:
+IS_MARGIN = 0.10   # ours: "similar" IS means at most 10 % below Sound2Scene's
+
+def _is_claim_row(is_claim: pd.DataFrame|None, base_is: float|None) -> dict:
+    "The IS claim as a test of no loss: every variant's interval above −IS_MARGIN × Sound2Scene's IS (reproduced), one wholly below (reversed)."
+    P = PAPER_RESULTS['table1_mixed']
+    paper = ', '.join(f"{m.split('(')[1][:-1]} {v['IS'][0]}" for m, v in P.items() if m != 'Sound2Scene') + f" vs {P['Sound2Scene']['IS'][0]}"
+    row = {'claim of the paper': 'The IS of AV-GAS\'s mixed images is similar to, or higher than, Sound2Scene\'s (Table 1)', 'paper': paper}
+    if is_claim is None or not len(is_claim) or base_is is None:
+        return row | {'this run (points)': '—', 'verdict': 'not testable here'}
+    margin = IS_MARGIN * base_is
+    got = '; '.join(f"{r.comparison} {r.diff:+.2f} IS [{r.ci_lo:+.2f}, {r.ci_hi:+.2f}]" for r in is_claim.itertuples())
+    verdict = ('reversed' if (is_claim['ci_hi'] < -margin).any() else 'reproduced' if (is_claim['ci_lo'] > -margin).all() else 'not significant')
+    return row | {'this run (points)': f'{got} (no-loss margin −{margin:.2f}, ours)', 'verdict': verdict}
+
+def paper_claims(sig: pd.DataFrame, mixed: pd.DataFrame, sweep: pd.DataFrame|None, table, facts: dict, n_boot: int = 1000,
+                 is_claim: pd.DataFrame|None = None, base_is: float|None = None) -> pd.DataFrame:
     "One row per claim of the paper: what it reports, what this run measured, and the verdict (see `_claim_verdict`)."
     not_testable = facts.get('not_testable', {})
     t = lambda tname, metric, comps: sig[(sig['table'] == tname) & (sig['metric'] == metric) & sig['comparison'].isin(comps)] if len(sig) else sig
@@ -140,6 +154,7 @@ def paper_claims(sig: pd.DataFrame, mixed: pd.DataFrame, sweep: pd.DataFrame|Non
         p = P['table1_mixed']
         add(f'AV-GAS (A2A) beats Sound2Scene on mixed images, {metric} (Table 1)',
             f"{p[a2a][metric][0]} vs {p[s2s][metric][0]}", t('Table 1 (mixed)', metric, [f'{a2a} − {s2s}']), +1)
+    rows.append(_is_claim_row(is_claim, base_is))
     for tname, key, src in (('Table 2 (separated foreground)', 'table2_separated_foreground', 'foreground'),
                             ('Table 3 (separated background)', 'table3_separated_background', 'background')):
         p = P[key]
@@ -155,13 +170,14 @@ def paper_claims(sig: pd.DataFrame, mixed: pd.DataFrame, sweep: pd.DataFrame|Non
 # %% ../nbs/23a_report.ipynb #46ff2f7b
 def _crs_plot(mixed: pd.DataFrame, path: Path):
     "CRS of mixed images per method and composer, mean over images with 95% bootstrap intervals."
-    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt, seaborn as sns
-    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    import seaborn as sns
+    from matplotlib.figure import Figure   # no pyplot: the caller's matplotlib backend stays as it is
+    fig = Figure(figsize=(7.5, 3.4)); ax = fig.subplots()
     sns.barplot(data=mixed, y='method', x='CRS', hue='composer', errorbar=('ci', 95), n_boot=300, seed=0, ax=ax, orient='h')
     ax.set_xlabel('CRS of mixed images (%); bars: 95% CI over images only (the tables also resample seeds and combinations)'); ax.set_ylabel(''); ax.tick_params(labelsize=7)
     ax.legend(fontsize=7, title='composer', title_fontsize=7); fig.tight_layout()
     with atomic_path(path, 'figure') as tmp: fig.savefig(tmp, dpi=110, format='png')
-    plt.close(fig); return path
+    return path
 
 def _schedule_note(sc) -> str:
     "The schedule this study ran, every training setting of ours, and what the paper leaves open."
@@ -180,7 +196,8 @@ def _schedule_note(sc) -> str:
 
 _COMPOSER_NOTES = {'blend_unit': 'Eq. 4 on unit vectors, renormalised', 'layered': 'each source rendered alone, composed as layers'}
 
-def write_study_report(out: Path, sc, W, mixed, separated, quality, sweep, sig, three, kept, items, names, runs, timing, t_start) -> dict:
+def write_study_report(out: Path, sc, W, mixed, separated, quality, sweep, sig, three, kept, items, names, runs, timing, t_start,
+                       is_claim: pd.DataFrame|None = None) -> dict:
     "Tables 1–3 and our extra tables (CSV + Markdown), plots, grids, metrics.json and index.html."
     composers = list(dict.fromkeys(mixed['composer']))
     ceiling = ['Ceiling: true source embeddings (ours)'] if sc.ceiling else []
@@ -197,8 +214,9 @@ def write_study_report(out: Path, sc, W, mixed, separated, quality, sweep, sig, 
         pp.columns = [f'{m} ({p})' for m, p in pp.columns]; people = pd.concat([people, pp])
     extras = {'extra_realistic_vs_unrealistic': real_split.round(1), 'extra_people_classes': people.round(1)}
     if len(quality) and (quality['table'] == 'extra_fid_mixed').any():   # a world with composite references (ours)
-        fidm = quality[quality['table'] == 'extra_fid_mixed'].groupby('method', sort=False)['FID'].agg(['mean', 'std'])
-        extras['extra_fid_mixed_vs_composites'] = fidm.round(3).rename(columns={'mean': 'FID mean', 'std': 'FID sd over seeds'})
+        fidm = quality[quality['table'] == 'extra_fid_mixed'].set_index('method')[['FID', 'FID_sd_seeds', 'FID_lo', 'FID_hi']]
+        extras['extra_fid_mixed_vs_composites'] = fidm.round(3).rename(columns={'FID': 'FID (seeds pooled)', 'FID_sd_seeds': 'sd over seeds',
+                                                                            'FID_lo': '95% CI low', 'FID_hi': '95% CI high'})
     if three is not None:
         m3, s3 = three
         t3 = m3.groupby(['method', 'composer'], sort=False)['CRS'].agg(['mean', 'std']).rename(columns={'mean': 'CRS_3', 'std': 'sd over images'})
@@ -207,7 +225,8 @@ def write_study_report(out: Path, sc, W, mixed, separated, quality, sweep, sig, 
             r1.columns = [f'R@1 {c}' for c in r1.columns]
             t3 = t3.join(r1, on='method')
         extras['extra_three_sources'] = t3.round(1)
-    claims = paper_claims(sig, mixed, sweep, W.table, W.facts(), sc.n_boot)
+    q1 = quality[(quality['table'] == 'table1_mixed') & (quality['method'] == 'Sound2Scene')] if len(quality) else quality
+    claims = paper_claims(sig, mixed, sweep, W.table, W.facts(), sc.n_boot, is_claim, float(q1['IS'].iloc[0]) if len(q1) else None)
     extras['paper_claims'] = claims.set_index('claim of the paper')
     for k, df in extras.items():
         with atomic_path(out/f'{k}.md', 'table') as tmp: tmp.write_text(to_markdown(df.astype(object).where(df.notna(), '—')))
@@ -242,10 +261,10 @@ def write_study_report(out: Path, sc, W, mixed, separated, quality, sweep, sig, 
     with atomic_path(out/'metrics.json', 'metrics') as tmp: tmp.write_text(json.dumps(metrics, indent=1, default=float))
     with atomic_path(out/'study_config.yaml', 'config') as tmp: tmp.write_text(sc.to_yaml())
     md = lambda p: _md_table_html(Path(p).read_text())
-    cell = ('<p class="note">Each cell: mean ± std over the 20 combinations (the paper does not define its ±; this is our reading; for IS, '
-            f'± std over 10 splits), averaged over seeds {sc.seeds}; beside it the std over seeds and a 95% bootstrap interval: for CRS and '
-            'R@K it resamples training seeds, then combinations, then mixtures; for FID and IS it resamples each seed\'s images and the '
-            'intervals are averaged over seeds (a narrower, image-only interval). '
+    cell = ('<p class="note">Each cell of CRS and R@K: mean ± std over the 20 combinations (the paper does not define its ±; this is our reading), '
+            f'averaged over seeds {sc.seeds}; IS and FID: of all seeds\' images pooled, IS ± std over 10 splits, FID without a ±. Beside each, '
+            'the std over seeds and a 95% bootstrap interval that resamples training seeds, then combinations, then mixtures, for every '
+            'metric alike (for FID and IS the resampled values are centred on the point, since repeating images biases them). '
             f'({n_test} held-out mixtures per method, each seed judged on its own {len(items)}). Rows "paper, VGGSound" are the paper\'s numbers on '
             f'VGGSound with Inception, YOLO-World and CLIP; ours are on the {html.escape(W.name)} world with the judges named above'
             + (', so compare the pattern, not the values' if W.name != 'vggsound' else '') + '. "(ours)" marks what the paper does not have.</p>')

@@ -11,9 +11,9 @@ import pandas as pd
 from .errors import InputError
 
 # %% auto #0
-__all__ = ['RESAMPLED', 'nested_means', 'holm', 'bootstrap_ci', 'paired_difference', 'stat_table', 'oracle_slot_methods',
-           'significance', 'significance_sentences', 'verdict', 'read_run', 'pooled_runs', 'run_conclusions',
-           'same_conclusions']
+__all__ = ['RESAMPLED', 'nested_means', 'holm', 'bootstrap_ci', 'paired_difference', 'stat_table', 'nested_resamples',
+           'oracle_slot_methods', 'significance', 'significance_sentences', 'verdict', 'read_run', 'pooled_runs',
+           'run_conclusions', 'same_conclusions']
 
 # %% ../nbs/18b_statistics.ipynb #35a68ee8
 def _interval(vals: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -102,6 +102,19 @@ def stat_table(rows: pd.DataFrame, metrics: Sequence[str], by: Sequence[str], n_
 # The bootstraps of IS and FID (`avgas.quality`) draw all their resamples at once (the demo computes thousands:
 # one at a time they were most of its evaluation time): the same resamples as `bootstrap_ci` draws, the same interval.
 def _resamples(n: int, n_boot: int, seed: int) -> np.ndarray: return np.random.default_rng(seed).integers(0, n, (n_boot, n))
+
+# %% ../nbs/18b_statistics.ipynb #306a3878
+def nested_resamples(seeds, combos, n_boot: int = 1000, seed: int = 0) -> list[np.ndarray]:
+    "Index sets of `nested_means`'s bootstrap, one per resample (seeds, then combinations, then mixtures): for FID and IS, which are not means."
+    s, c = np.asarray(seeds), np.asarray(combos)
+    if len(s) == 0 or len(s) != len(c): raise InputError(f'nested_resamples: {len(s)} seed and {len(c)} combination labels (need as many, at least one)')
+    cells = [[np.flatnonzero((s == sk) & (c == ck)) for ck in dict.fromkeys(c[s == sk].tolist())] for sk in dict.fromkeys(s.tolist())]
+    rng, out = np.random.default_rng(seed), []
+    for _ in range(n_boot):
+        parts = [v[rng.integers(0, len(v), len(v))] for i in rng.integers(0, len(cells), len(cells))
+                 for v in (cells[i][j] for j in rng.integers(0, len(cells[i]), len(cells[i])))]
+        out.append(np.concatenate(parts))
+    return out
 
 # %% ../nbs/18b_statistics.ipynb #eda68273
 RESAMPLED = 'training seeds, then combinations within a seed, then mixtures within a combination'

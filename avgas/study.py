@@ -22,15 +22,16 @@ from .world import World
 from .worlds import build_world
 from .generate import AVGASMethod, Sound2SceneMethod, method_label, mixed_composers
 from .evaluate import TrueSources, evaluate_method, save_method_images
-from .quality import image_quality, quality_rows
+from .quality import quality_features, quality_table, paired_quality_difference
 from .tables import row_label
 from .statistics import significance
 from .failures import loudness_sweep
 from .report import write_study_report
 
 # %% auto #0
-__all__ = ['demo_experiment', 'StudyConfig', 'three_source_combinations', 'RenderedOnce', 'study_datasets', 'train_alone',
-           'train_separators', 'split_by_seed', 'evaluate_all', 'prefetch_pairs', 'reference_images', 'run_study']
+__all__ = ['IS_CLAIM', 'demo_experiment', 'StudyConfig', 'three_source_combinations', 'RenderedOnce', 'study_datasets',
+           'train_alone', 'train_separators', 'split_by_seed', 'evaluate_all', 'prefetch_pairs', 'reference_images',
+           'study_quality', 'run_study']
 
 # %% ../nbs/23_study.ipynb #ba387f48
 def demo_experiment() -> ExperimentConfig:
@@ -206,13 +207,11 @@ def split_by_seed(items: list, seeds: Sequence[int]) -> dict[int, list]:
     return {s: items[k::len(seeds)] for k, s in enumerate(seeds)}
 
 @torch.no_grad()
-def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers, roles, sc: StudyConfig, real: dict,
+def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers, roles, sc: StudyConfig,
                  progress: bool = True,
                  also: Sequence = ()) -> tuple:   # more work for the same pool: functions of no argument, run first (put the longest first)
-    "Per-image rows of mixed and separated images for every (seed, method) on that seed's mixtures, their FID/IS rows, the first seed's images, and `also`'s results."
+    "Per-image rows of mixed and separated images for every (seed, method) on that seed's mixtures, their FID/IS features, the first seed's images, and `also`'s results."
     e = sc.experiment
-    feats = W.image_features()
-    if 'features' in feats: real = {k: batched(feats['features'], v, 256) for k, v in real.items() if v is not None}   # once, not per method and seed
     ceiling, first = TrueSources(W.image_encoder) if sc.ceiling else None, list(methods_by_seed)[0]
     units = [(s, m) for s, methods in methods_by_seed.items() for m in [*methods, *([ceiling] if ceiling else [])]]
     # one pool for everything, the longest jobs first (separators embed, then generate more images): no core idles at the end
@@ -223,19 +222,18 @@ def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers
         rows, sep, ims = evaluate_method(m, W.generator, items, W.detector, W.ranker, composers, roles, s, keep_images=True,
                                          lam=e.generate.lam, truncation=e.generate.truncation, table=W.table,
                                          embeddings=ceiling.embeddings(items) if m is ceiling else None)
-        nb = max(20, sc.n_boot // 10)
-        quality = quality_rows(W, m.name, ims, composers, real, s, nb)
-        if real.get('composites') is not None:
-            quality += [{'table': 'extra_fid_mixed', 'method': row_label(m.name, c), 'seed': s,
-                         **image_quality(W, ims[c], real['composites'], nb, s, inception_score=False)} for c in composers]
+        combos = rows.loc[rows['composer'] == composers[0], 'combination'].to_numpy()
+        quality = {k: v | {'seed': s} for k, v in quality_features(W, m.name, ims, composers, combos).items()}
         kept = {c: v.numpy() for c, v in ims.items()} if s == first else None   # arrays cross processes by value
         return rows.assign(seed=s), sep.assign(seed=s), quality, kept
     done = in_workers(judge, len(also) + len(units), sc.workers, f'judging {len(units)} (seed, method) pairs', progress)
     extra, out = done[:len(also)], [None] * len(units)
     for k, i in enumerate(schedule): out[i] = done[len(also) + k]   # back in the methods' order, seed by seed
     kept = {m.name: {c: torch.from_numpy(v) for c, v in r[3].items()} for (s, m), r in zip(units, out) if r[3] is not None}
-    return (pd.concat([r[0] for r in out], ignore_index=True), pd.concat([r[1] for r in out], ignore_index=True),
-            pd.DataFrame([q for r in out for q in r[2]]), kept, extra)
+    per_seed = {}   # (table, method): its sets, seed by seed (what `quality_table` pools)
+    for r in out:
+        for k, v in r[2].items(): per_seed.setdefault(k, []).append(v)
+    return pd.concat([r[0] for r in out], ignore_index=True), pd.concat([r[1] for r in out], ignore_index=True), per_seed, kept, extra
 
 
 # %% ../nbs/23_study.ipynb #447a5872
@@ -250,6 +248,21 @@ def prefetch_pairs(W: World, sc: StudyConfig, memo: dict, progress: bool = True)
 def reference_images(W: World, sc: StudyConfig, classes: set[str]|None = None) -> dict:
     "Held-out ground truth for FID: the world's test frames of `classes` by role, and (ours) its composites, if it has them."
     return W.reference_images(sc.fid_reference_per_class, classes) | {'composites': W.composite_references(max(2, sc.fid_reference_per_class // 4))}
+
+# the paper: the IS of its mixed images is "similar to, or even higher than" Sound2Scene's (Table 1); its three variants against the baseline
+IS_CLAIM = (['Ours (A2A)', 'Ours (A2V)', 'Ours (A2A+A2V)'], 'Sound2Scene')
+
+@torch.no_grad()
+def study_quality(W: World, per_seed: dict, real: dict, sc: StudyConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "FID/IS of every (table, method), its seeds pooled, and the paired IS differences of the paper's claim (Table 1, the paper's composer)."
+    f = W.image_features()
+    ref = {k: batched(f['features'], v, 256).double().numpy() for k, v in real.items() if v is not None} if 'features' in f else {}
+    quality = quality_table(per_seed, ref, max(200, sc.n_boot // 5), run=lambda fn, n: in_workers(fn, n, sc.workers, 'FID and IS', False))
+    variants, base = [m for m in IS_CLAIM[0] if ('table1_mixed', m) in per_seed], ('table1_mixed', IS_CLAIM[1])
+    level = 1 - 0.05 / max(1, len(variants))   # Bonferroni over the variants: the claim holds only if it holds for each
+    claim = pd.DataFrame([paired_quality_difference(per_seed[('table1_mixed', m)], per_seed[base], 'IS', None, max(sc.n_boot, 1000), level=level)
+                          | {'comparison': f'{m} − {IS_CLAIM[1]}', 'level': level} for m in variants if base in per_seed])
+    return quality, claim
 
 
 # %% ../nbs/23_study.ipynb #ef4ad218
@@ -300,7 +313,7 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
         units3 = [(s, m) for s, ms in three.items() for m in ms]
         also += [lambda s=s, m=m: evaluate_method(m, W.generator, items3[s], W.detector, W.ranker, composers, roles, s, table=W.table)[:2]
                  for s, m in units3]
-    mixed, separated, quality, kept, extra = evaluate_all(W, methods_by_seed, items, composers, roles, sc, real, progress, also)
+    mixed, separated, per_seed, kept, extra = evaluate_all(W, methods_by_seed, items, composers, roles, sc, progress, also)
     sweep = pd.concat(extra[:n_sweeps], ignore_index=True) if n_sweeps else None
     if three is not None:
         three = tuple(pd.concat([r[k].assign(seed=s) for (s, _), r in zip(units3, extra[n_sweeps:])], ignore_index=True) for k in (0, 1))
@@ -310,9 +323,11 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
     lap('evaluation')
     say('[5/6] statistics'); names = [m.name for m in seed0]
     # p-values resolve down to 2 / (n_boot + 1); Holm multiplies the smallest by the number of comparisons, so resolve finely
-    sig = significance(mixed, separated, baseline.name, names[1:], 'blend', max(sc.n_boot, 5000)); lap('statistics')
+    sig = significance(mixed, separated, baseline.name, names[1:], 'blend', max(sc.n_boot, 5000))
+    quality, is_claim = study_quality(W, per_seed, real, sc); lap('statistics')
     say('[6/6] writing the report')
-    metrics = write_study_report(out, sc, W, mixed, separated, quality, sweep, sig, three, kept, items[sc.seeds[0]], names, runs, timing, t_start)
+    metrics = write_study_report(out, sc, W, mixed, separated, quality, sweep, sig, three, kept, items[sc.seeds[0]], names, runs, timing, t_start,
+                                 is_claim)
     say(f"      time per stage (s): {metrics['timing_s']}; bf16 autocast in training: {metrics['bf16_autocast']}")
     return metrics
 

@@ -55,13 +55,13 @@ def save_table(summary: pd.DataFrame, stem: str|Path, digits: int = 1) -> tuple[
 # %% ../nbs/18c_tables.ipynb #a0aa9490
 def plot_metric(results: pd.DataFrame, metric: str, path: str|Path|None = None, hue: str = 'alignment'):
     "Bar plot of `metric` per method (mean over combinations, error bar = std); saved to `path` if given."
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt, seaborn as sns
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    import seaborn as sns
+    from matplotlib.figure import Figure   # no pyplot: the caller's matplotlib backend stays as it is
+    fig = Figure(figsize=(6, 3.2)); ax = fig.subplots()
     sns.barplot(data=results, x='method', y=metric, hue=hue, errorbar='sd', ax=ax)
     ax.set_xlabel(''); ax.set_ylabel(f'{metric} (%)' if metric.startswith(('CRS', 'R@')) else metric)
     ax.legend(fontsize=7, title=hue, title_fontsize=7); fig.tight_layout()
-    if path is not None: fig.savefig(path, dpi=120); plt.close(fig)
+    if path is not None: fig.savefig(path, dpi=120)
     return fig
 
 # %% ../nbs/18c_tables.ipynb #fa20265f
@@ -105,7 +105,7 @@ def row_label(method: str, composer: str, paper_composer: str = 'blend') -> str:
 def write_paper_tables(out: str|Path, mixed: pd.DataFrame, separated: pd.DataFrame, quality: pd.DataFrame,
                        methods: Sequence[str], paper_composer: str = 'blend', n_boot: int = 1000) -> dict[str, Path]:
     """Tables 1–3 as CSV + Markdown in `out`. `mixed`/`separated`: per-image rows with `seed`; `quality`: one row per
-    (table, method, seed) with FID/IS (and their bootstrap bounds); `methods`: display order, the baseline first."""
+    (table, method) with FID/IS over its seeds (`avgas.quality.quality_table`); `methods`: display order, the baseline first."""
     out = Path(out); out.mkdir(parents=True, exist_ok=True); files = {}
     for table, metrics in TABLE_METRICS.items():
         if table == 'table1_mixed':
@@ -119,9 +119,9 @@ def write_paper_tables(out: str|Path, mixed: pd.DataFrame, separated: pd.DataFra
         q = quality[quality['table'] == table] if len(quality) else quality
         for m in ('FID', 'IS'):
             if m not in metrics or not len(q): continue
-            g = q.groupby('method', sort=False)
-            qa = pd.DataFrame({(m, 'mean'): g[m].mean(), (m, 'std_combinations'): g[f'{m}_pm'].mean(),
-                               (m, 'std_seeds'): g[m].std(ddof=1), (m, 'ci_lo'): g[f'{m}_lo'].mean(), (m, 'ci_hi'): g[f'{m}_hi'].mean()})
+            g = q.set_index('method')   # one row per method, its seeds pooled (`avgas.quality.quality_table`)
+            qa = pd.DataFrame({(m, 'mean'): g[m], (m, 'std_combinations'): g[f'{m}_pm'],
+                               (m, 'std_seeds'): g[f'{m}_sd_seeds'], (m, 'ci_lo'): g[f'{m}_lo'], (m, 'ci_hi'): g[f'{m}_hi']})
             qa.index.name = 'row'
             st = qa if st.empty else st.join(qa, how='outer')
         recs, flat = [], []

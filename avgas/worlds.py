@@ -8,9 +8,11 @@ import functools
 from pathlib import Path
 import torch.nn as nn
 from .core import ExperimentConfig
-from .errors import CheckpointNotFoundError, ConfigError
+from .errors import AvgasError, CheckpointNotFoundError, ConfigError
 from .checkpoints import find_checkpoint
-from .mixing import VGGSoundPairs
+from .mixing import VGGSoundPairs, load_image
+import torch
+from .core import batched
 from .encoders import Sound2SceneAudioEncoder, SwAVImageEncoder
 from .separator import load_backbone
 from .biggan import load_icgan
@@ -18,7 +20,7 @@ from .backends import ClipModel, ClipRanker, InceptionFeatures, UltralyticsDetec
 from .world import SPLITS, SourceRoles, World   # the interface; SPLITS and SourceRoles are here for older imports
 
 # %% auto #0
-__all__ = ['IMAGENET_RESNET18', 'WORLDS', 'RealWorld', 'build_world', 'smoke_config']
+__all__ = ['IMAGENET_RESNET18', 'WORLDS', 'RealWorld', 'fitted_roles', 'build_world', 'smoke_config']
 
 # %% ../nbs/11_worlds.ipynb #75dd0316
 IMAGENET_RESNET18 = 'resnet18-f37072fd.pth'   # torchvision's published file name
@@ -99,6 +101,15 @@ class RealWorld(World):
         return InceptionFeatures(self._file(self.cfg.evaluate.inception_weights, 'Inception-v3 weights of FID/IS'))
     def image_features(self) -> dict:
         return {'features': self.inception.features, 'logits': self.inception.logits}
+    def roles(self) -> SourceRoles|None:
+        "Ours: roles fitted on training data only (f_V centroids of up to 8 training frames per class); None without a training split."
+        if '_roles' not in self.__dict__:
+            try: pairs = self.pairs('train', 8)
+            except AvgasError: self._roles = None   # no training data here: PIT slots can then only be matched by the ranker (an upper bound)
+            else:
+                images = torch.stack([load_image(pairs.image_path(n), pairs.image_size) for n in pairs.names])
+                self._roles = fitted_roles(self.image_encoder, images, pairs.labels, self.table)
+        return self._roles
     def init_separator(self, model: nn.Module, how: str = 'sound2scene') -> str|None:
         "separator.init: 'sound2scene' (its audio net, ours), 'imagenet' (torchvision's ResNet-18, conv1 summed to one channel) or 'scratch'."
         if how == 'scratch': return None
@@ -113,6 +124,17 @@ class RealWorld(World):
             load_backbone(model, {f'audnet.{k}': v for k, v in sd.items()}, init_head_from_fc=False)
             return f'ImageNet ResNet-18 ({IMAGENET_RESNET18})'
         raise ConfigError(f"separator.init {how!r}: unknown; expected 'sound2scene', 'imagenet' or 'scratch'")
+
+# %% ../nbs/11_worlds.ipynb #cada1cc4
+@torch.no_grad()
+def fitted_roles(encoder, images: torch.Tensor, labels, table) -> SourceRoles|None:
+    "Roles from training images only: `encoder.embed` centroids of the classes present; None unless both a background and a foreground class are."
+    present = [c for c in table.classes if c in set(labels)]
+    is_bg = [table.is_background(c) for c in present]
+    if all(is_bg) or not any(is_bg): return None
+    e = batched(encoder.embed, images, 64)
+    cent = torch.stack([e[torch.tensor([l == c for l in labels])].mean(0) for c in present])
+    return SourceRoles(cent, is_bg)
 
 # %% ../nbs/11_worlds.ipynb #45ec0f2c
 WORLDS = {'synth': 'the synthetic world shipped with the package (avgas.synth)',
