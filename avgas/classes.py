@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import yaml
 from .errors import ConfigError, UnknownClassError
+from .safe_yaml import load_yaml_text
 
 # %% auto #0
 __all__ = ['PAPER', 'BACKGROUND_CLASSES', 'FOREGROUND_CLASSES', 'COMBINATIONS', 'DETECTOR_PROMPTS', 'Combination', 'ClassTable',
@@ -121,7 +122,7 @@ class ClassTable:
     @classmethod
     def from_yaml(cls, path: str|Path) -> 'ClassTable':
         "Load a table (e.g. the exact one from the paper) from a YAML file."
-        return cls.from_dict(yaml.safe_load(Path(path).read_text()))
+        return cls.from_dict(load_yaml_text(Path(path).read_text(), f'class table {path}'))
 
 # %% ../nbs/01a_classes.ipynb #9e43e239
 def paper_table() -> ClassTable:

@@ -4,29 +4,25 @@
 
 # %% ../nbs/25_cli.ipynb #c676bf5f
 from __future__ import annotations
-import argparse, dataclasses, difflib, inspect, json, os, re, sys, textwrap, time, types, typing
+import argparse, json, os, sys, textwrap, time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Sequence
-import torch
-import yaml
+from typing import Literal
 from . import __version__
-from .core import ExperimentConfig, keep_freed_memory_in_heap, literal_values
 from .errors import AvgasError, ConfigError, InputError, MissingInputError, path_error
-from .checkpoints import atomic_path
-from .options import (Command, UserErrorParser, apply_overrides, config_leaves, field_docs, load_config,
-                           prepare_out, _add_options)
+from .options import Command, UserErrorParser, OPTIONS_FILE, apply_overrides, describe_config, load_config, prepare_out, stored_descriptions
 
 # %% auto #0
-__all__ = ['COMMAND_NAMES', 'DemoOptions', 'cmd_demo', 'PretrainOptions', 'cmd_pretrain_synth', 'TrainOptions', 'cmd_train',
-           'GenerateOptions', 'cmd_generate', 'EvaluateOptions', 'cmd_evaluate', 'ReproduceOptions', 'cmd_reproduce',
-           'PrepareOptions', 'read_frames_json', 'cmd_prepare_vggsound', 'cmd_info', 'commands', 'available_commands',
-           'main']
+__all__ = ['EXPERIMENT', 'TOP_KEYS', 'COMMAND_NAMES', 'DemoOptions', 'cmd_demo', 'PretrainOptions', 'cmd_pretrain_synth',
+           'TrainOptions', 'cmd_train', 'GenerateOptions', 'cmd_generate', 'EvaluateOptions', 'cmd_evaluate',
+           'ReproduceOptions', 'cmd_reproduce', 'PrepareOptions', 'read_frames_json', 'cmd_prepare_vggsound',
+           'cmd_info', 'ConfigsOptions', 'cmd_configs', 'commands', 'available_commands', 'config_descriptions',
+           'write_config_descriptions', 'main']
 
 # %% ../nbs/25_cli.ipynb #29692c9e
 @dataclass
 class DemoOptions:
-    out: str = 'avgas-demo'       # report folder
+    out: str = field(default='avgas-demo', metadata={'metavar': 'DIR'})   # report folder
     quick: bool = False           # the one-minute smoke schedule instead of the default one
     schedule: Literal['demo', 'paper'] = 'demo'   # the training schedule: 'demo' (ours: short, from a pretrained trunk) or 'paper' (the paper's: 50 epochs, lr 1e-3)
     progress: bool = True         # progress bars
@@ -48,11 +44,11 @@ def cmd_demo(dc, o: DemoOptions) -> int:
 # %% ../nbs/25_cli.ipynb #5e542a8b
 @dataclass
 class PretrainOptions:
-    out: str = ''                 # output folder (default: the package weights folder avgas/weights/, which a fresh install ships)
+    out: str = field(default='', metadata={'metavar': 'DIR'})   # output folder (default: the package weights folder avgas/weights/, which a fresh install ships)
     quick: bool = False           # a tiny smoke run (seconds; the gates will not pass)
     require_gates: bool = False   # exit with status 3 when a gate fails
     progress: bool = True         # progress bars
-    threads: int = 1              # torch CPU threads (these small networks gain little from a second one)
+    threads: int = field(default=1, metadata={'metavar': 'N'})             # torch CPU threads (these small networks gain little from a second one)
     sound2scene_net: bool = False # ours: train only the world's Sound2Scene audio net (separator.init 'sound2scene') into the folder's world
 
 # %% ../nbs/25_cli.ipynb #51d3f60c
@@ -60,6 +56,7 @@ def cmd_pretrain_synth(cfg, o: PretrainOptions) -> int:
     "`avgas pretrain-synth`: train the synthetic world's frozen parts and report the gates."
     from avgas.synth.parts import pretrain_synth
     from avgas.synth.pretrain import GATES
+    import torch
     if o.threads < 1: raise ConfigError(f'--threads {o.threads}: must be at least 1')
     torch.set_num_threads(o.threads)
     if o.sound2scene_net:
@@ -74,9 +71,9 @@ def cmd_pretrain_synth(cfg, o: PretrainOptions) -> int:
 # %% ../nbs/25_cli.ipynb #969b0401
 @dataclass
 class TrainOptions:
-    out: str = ''                 # output folder (default: train.out_dir of the config)
+    out: str = field(default='', metadata={'metavar': 'DIR'})   # output folder (default: train.out_dir of the config)
     resume: bool = False          # continue from OUT/last.json
-    workers: int = 0              # data-loader worker processes
+    workers: int = field(default=0, metadata={'metavar': 'N'})   # data-loader worker processes
     progress: bool = True         # progress bars
     smoke: bool = False           # a tiny run with stand-ins for missing data and checkpoints (reported as such)
 
@@ -105,9 +102,9 @@ def cmd_train(cfg: ExperimentConfig, o: TrainOptions) -> int:
 # %% ../nbs/25_cli.ipynb #c7020392
 @dataclass
 class GenerateOptions:
-    audio: list[str] = field(default_factory=list, metadata={'positional': True})  # audio files (wav/flac/ogg; any rate, mono or stereo)
-    out: str = field(default='', metadata={'required': True})   # output folder
-    separator: str = ''           # separator checkpoint (best.json or run folder) from avgas train (default: the world's own, if it ships one)
+    audio: list[str] = field(default_factory=list, metadata={'positional': True, 'metavar': 'AUDIO'})  # audio files (wav/flac/ogg; any rate, mono or stereo)
+    out: str = field(default='', metadata={'required': True, 'metavar': 'DIR'})   # output folder
+    separator: str = field(default='', metadata={'metavar': 'CHECKPOINT'})   # separator checkpoint (best.json or run folder) from avgas train (default: the world's own, if it ships one)
 
 # %% ../nbs/25_cli.ipynb #16d6a4da
 def cmd_generate(cfg: ExperimentConfig, o: GenerateOptions) -> int:
@@ -129,10 +126,10 @@ def cmd_generate(cfg: ExperimentConfig, o: GenerateOptions) -> int:
 # %% ../nbs/25_cli.ipynb #3676ca1e
 @dataclass
 class EvaluateOptions:
-    images: str = ''              # a folder with manifest.json (from avgas generate) to judge
-    separator: str = ''           # a separator checkpoint (best.json or run folder) to evaluate end to end, beside the baseline
-    classes: str = ''             # 'fg+bg': the classes every image should show (when the manifest has none)
-    out: str = ''                 # where to write the results (default: beside the images / the run)
+    images: str = field(default='', metadata={'metavar': 'DIR'})   # a folder with manifest.json (from avgas generate) to judge
+    separator: str = field(default='', metadata={'metavar': 'CHECKPOINT'})   # a separator checkpoint (best.json or run folder) to evaluate end to end, beside the baseline
+    classes: str = field(default='', metadata={'metavar': 'FG+BG'})   # 'fg+bg': the classes every image should show (when the manifest has none)
+    out: str = field(default='', metadata={'metavar': 'DIR'})   # where to write the results (default: beside the images / the run)
 
 # %% ../nbs/25_cli.ipynb #6ec28f87
 def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
@@ -140,6 +137,7 @@ def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
     from avgas.worlds import build_world
     from avgas.generate import AVGASMethod, Sound2SceneMethod
     from avgas.evaluate import evaluate_folder, evaluate_end_to_end
+    from avgas.checkpoints import atomic_path
     if o.images and o.separator: raise InputError('--images and --separator: give one (a folder of images, or a separator to run end to end)')
     world = build_world(cfg)
     if o.images:
@@ -162,9 +160,9 @@ def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
 # %% ../nbs/25_cli.ipynb #4dd93bc0
 @dataclass
 class ReproduceOptions:
-    configs: list[str] = field(default_factory=list, metadata={'positional': True})  # experiment configs: YAML files or shipped names, e.g. avgas_a2a avgas_a2v
-    out: str = field(default='', metadata={'required': True})   # where Tables 1-3 go
-    workers: int = 0              # data-loader worker processes
+    configs: list[str] = field(default_factory=list, metadata={'positional': True, 'metavar': 'CONFIG'})  # experiment configs: YAML files or shipped names, e.g. avgas_a2a avgas_a2v
+    out: str = field(default='', metadata={'required': True, 'metavar': 'DIR'})   # where Tables 1-3 go
+    workers: int = field(default=0, metadata={'metavar': 'N'})   # data-loader worker processes
     progress: bool = True         # progress bars
     overrides: dict = field(default_factory=dict, metadata={'internal': True})   # the dotted options, applied to every config
 
@@ -172,6 +170,7 @@ class ReproduceOptions:
 def cmd_reproduce(_, o: ReproduceOptions) -> int:
     "`avgas reproduce`: train every configured separator (resuming), then Tables 1–3 of all of them beside Sound2Scene."
     from avgas.reproduce import reproduce
+    from avgas.core import ExperimentConfig
     if not o.configs: raise InputError('reproduce: give at least one experiment config (a YAML file or a shipped name, e.g. avgas_a2a)')
     cfgs = [load_config(ExperimentConfig, c) for c in o.configs]
     if o.overrides: cfgs = [apply_overrides(c, o.overrides) for c in cfgs]
@@ -184,12 +183,12 @@ def cmd_reproduce(_, o: ReproduceOptions) -> int:
 # %% ../nbs/25_cli.ipynb #d1da0779
 @dataclass
 class PrepareOptions:
-    video_dir: str = field(default='', metadata={'positional': True})  # folder of VGGSound .mp4 clips (<id>_<start ms>_<end ms>.mp4)
-    csv: str = field(default='', metadata={'required': True})   # VGGSound's CSV: id, start seconds, label, split
-    out: str = field(default='', metadata={'required': True})   # output folder (audios/, images/, labels.csv, prepare_summary.json)
-    frames_json: str = ''         # Sound2Scene's highly-correlated frame indices (10 fps); default: the middle frame
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)   # processes (default: all cores)
-    min_seconds: float = 5.0      # skip clips with less audio than this
+    video_dir: str = field(default='', metadata={'positional': True, 'metavar': 'VIDEO-DIR'})  # folder of VGGSound .mp4 clips (<id>_<start ms>_<end ms>.mp4)
+    csv: str = field(default='', metadata={'required': True, 'metavar': 'FILE'})   # VGGSound's CSV: id, start seconds, label, split
+    out: str = field(default='', metadata={'required': True, 'metavar': 'DIR'})   # output folder (audios/, images/, labels.csv, prepare_summary.json)
+    frames_json: str = field(default='', metadata={'metavar': 'FILE'})   # Sound2Scene's highly-correlated frame indices (10 fps); default: the middle frame
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1, metadata={'metavar': 'N'})   # processes (default: all cores)
+    min_seconds: float = field(default=5.0, metadata={'metavar': 'SECONDS'})   # skip clips with less audio than this
     split: str = ''               # only the CSV rows of this split (VGGSound: 'train' or 'test')
 
 # %% ../nbs/25_cli.ipynb #b7dbb9c5
@@ -220,7 +219,7 @@ def cmd_prepare_vggsound(_, o: PrepareOptions) -> int:
 # %% ../nbs/25_cli.ipynb #cbf7d70e
 def cmd_info(_, __) -> int:
     "`avgas info`: versions, the compute devices, and where avgas looks for its files."
-    import platform
+    import platform, torch
     from avgas.core import get_device, shared_dir
     from avgas.checkpoints import checkpoint_dirs
     print(f'avgas {__version__}  python {platform.python_version()}  torch {torch.__version__}')
@@ -229,37 +228,72 @@ def cmd_info(_, __) -> int:
     print(f'reference fixtures: {shared_dir() or "not found (only needed by some tests)"}')
     return 0
 
+# %% ../nbs/25_cli.ipynb #afa087be
+@dataclass
+class ConfigsOptions:
+    names: list[str] = field(default_factory=list, metadata={'positional': True, 'nargs': '*', 'metavar': 'NAME'})  # which shipped configs (default: all of them)
+    out: str = field(default='', metadata={'metavar': 'DIR'})   # copy them into this folder, to edit (default: only list them)
+    force: bool = False           # replace files of the same name in --out
+
+# %% ../nbs/25_cli.ipynb #575e9768
+def cmd_configs(_, o: ConfigsOptions) -> int:
+    "`avgas configs`: the experiment configs avgas ships, by name; with --out, copies of them to edit."
+    from avgas.reproduce import config_summary, copy_configs, shipped_configs
+    names = o.names or shipped_configs()
+    if not o.out:
+        width = max(map(len, names)) + 2
+        for n in names: print(f'{n:<{width}}{config_summary(n)}')
+        print('\nuse one by name (avgas reproduce NAME ..., avgas train --config NAME), or copy them to edit: avgas configs [NAME ...] --out DIR')
+        return 0
+    out = prepare_out(o.out)
+    files = copy_configs(names, out, overwrite=o.force)
+    print(f"copied {len(files)} config(s) to {out}: {', '.join(f.name for f in files)}")
+    print(f'edit them, then pass their paths: avgas reproduce {out/files[0].name} ... --out DIR')
+    return 0
+
 # %% ../nbs/25_cli.ipynb #9e3556ab
-def _pretrain_config():
-    from avgas.synth.pretrain import PretrainConfig
-    return PretrainConfig
+EXPERIMENT = 'avgas.core:ExperimentConfig'
+TOP_KEYS = ('world', 'method', 'data_dir', 'checkpoints', 'combinations', 'pairs_per_class')
 
 def commands() -> dict[str, Command]:
-    "Every subcommand, in the order `avgas --help` lists them."
-    from avgas.demo import DemoConfig
-    PC = _pretrain_config()
+    "Every subcommand, in the order `avgas --help` lists them; each names its config class (imported only to run) and the keys it reads."
     return {c.name: c for c in [
         Command('info', 'show versions, devices and where avgas looks for its files', cmd_info),
-        Command('demo', 'the study on the synthetic world (schedule demo, ours; or paper), with a report', cmd_demo, DemoConfig, DemoOptions,
-                base=lambda o: DemoConfig.quick() if o.quick else DemoConfig.of_schedule(o.schedule)),
-        Command('pretrain-synth', "train the synthetic world's frozen parts", cmd_pretrain_synth, PC, PretrainOptions,
-                base=lambda o: PC.quick() if o.quick else PC()),
-        Command('train', 'train an audio-visual separator from an experiment config', cmd_train, ExperimentConfig, TrainOptions,
-                config_required=True),
-        Command('generate', 'images from audio files: mixed and one per source', cmd_generate, ExperimentConfig, GenerateOptions),
-        Command('evaluate', 'CRS, R@K of generated images, or a separator end to end (Tables 1-2)', cmd_evaluate,
-                ExperimentConfig, EvaluateOptions),
+        Command('configs', 'list the experiment configs avgas ships, or copy them into a folder to edit', cmd_configs, None, ConfigsOptions,
+                imports_torch=False),
+        Command('demo', 'the study on the synthetic world (schedule demo, ours; or paper), with a report', cmd_demo,
+                'avgas.demo:DemoConfig', DemoOptions, base=lambda C, o: C.quick() if o.quick else C.of_schedule(o.schedule), what='study config'),
+        Command('pretrain-synth', "train the synthetic world's frozen parts", cmd_pretrain_synth, 'avgas.synth.pretrain:PretrainConfig',
+                PretrainOptions, base=lambda C, o: C.quick() if o.quick else C(), what='pretraining config'),
+        Command('train', 'train an audio-visual separator from an experiment config', cmd_train, EXPERIMENT, TrainOptions,
+                config_required=True, reads=TOP_KEYS + ('audio', 'mix', 'separator', 'train')),
+        Command('generate', 'images from audio files: mixed and one per source', cmd_generate, EXPERIMENT, GenerateOptions,
+                reads=('world', 'method', 'checkpoints', 'audio', 'generate')),
+        Command('evaluate', 'CRS, R@K of generated images, or a separator end to end (Tables 1-2)', cmd_evaluate, EXPERIMENT, EvaluateOptions,
+                reads=('world', 'method', 'data_dir', 'checkpoints', 'combinations', 'audio', 'mix', 'generate', 'evaluate', 'train.out_dir')),
         Command('prepare-vggsound', 'VGGSound videos -> audios/*.wav + images/*.jpg', cmd_prepare_vggsound, None, PrepareOptions),
         Command('reproduce', "the paper's experiment: train the configs' separators, then Tables 1-3 beside Sound2Scene",
-                cmd_reproduce, ExperimentConfig, ReproduceOptions, config_flag=False),
+                cmd_reproduce, EXPERIMENT, ReproduceOptions, config_flag=False),
     ]}
 
 # %% ../nbs/25_cli.ipynb #fdb69b0b
-COMMAND_NAMES = ('info', 'demo', 'pretrain-synth', 'train', 'generate', 'evaluate', 'prepare-vggsound', 'reproduce')
+COMMAND_NAMES = ('info', 'configs', 'demo', 'pretrain-synth', 'train', 'generate', 'evaluate', 'prepare-vggsound', 'reproduce')
 
 def available_commands() -> dict[str, Command]:
     "The subcommands, by name."
     return commands()
+
+# %% ../nbs/25_cli.ipynb #b47ab7d1
+def config_descriptions() -> dict:
+    "What `avgas/cli_options.json` holds: `describe_config` of every command's config class (this imports them all)."
+    return {c.config: describe_config(c.config_class()) for c in commands().values() if c.config}
+
+def write_config_descriptions(path: str|Path|None = None) -> Path:
+    "Write `config_descriptions()` where `--help` reads them (default: the package's `cli_options.json`)."
+    p = Path(path or OPTIONS_FILE)
+    leaves = lambda v: ',\n'.join('  ' + json.dumps(x, ensure_ascii=False) for x in v)   # one option a line: readable diffs
+    p.write_text('{\n' + ',\n'.join(f' {json.dumps(k)}: [\n{leaves(v)}\n ]' for k, v in config_descriptions().items()) + '\n}\n', encoding='utf-8')
+    return p
 
 # %% ../nbs/25_cli.ipynb #14487fef
 def _parser() -> argparse.ArgumentParser:
@@ -278,6 +312,11 @@ def _report(exc: BaseException) -> int:
     print('avgas: error: ' + textwrap.fill(msg, 100, subsequent_indent='  '), file=sys.stderr)
     return 2
 
+def _asks_help(args: list[str]) -> bool:
+    head = args[:args.index('--')] if '--' in args else args
+    return any(a in ('-h', '--help') for a in head)
+
+# %% ../nbs/25_cli.ipynb #802f9171
 def main(argv: list[str]|None = None) -> int:
     "Entry point of the `avgas` console script: user errors are one paragraph and exit 2; bugs keep their traceback."
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -286,11 +325,18 @@ def main(argv: list[str]|None = None) -> int:
         if ns.command is None: _parser().print_help(); return 0
         cmds = commands()
         if ns.command not in cmds: raise InputError(f"unknown command {ns.command!r}; the commands are: {', '.join(cmds)}")
-        keep_freed_memory_in_heap()   # every command's CPU work reuses freed buffers instead of page-faulting them in
         cmd = cmds[ns.command]
+        if _asks_help(ns.args): cmd.parser().print_help(); return 0   # from the shipped descriptions: torch is not imported
+        if cmd.imports_torch:
+            from avgas.core import keep_freed_memory_in_heap
+            keep_freed_memory_in_heap()   # every command's CPU work reuses freed buffers instead of page-faulting them in
         cfg, opts = cmd.resolve(ns.args)
         return int(cmd.run(cfg, opts) or 0)
     except AvgasError as e: return _report(e)
+    except ImportError as e:   # a package of the `real` extra that is not installed: say how to install it
+        from avgas.reproduce import real_extra_error
+        if (err := real_extra_error(e)) is None: raise
+        return _report(err)
     except OSError as e:   # an OS refusal on a path the user gave (a permission, a full disk) that no layer turned into an AvgasError
         if e.filename is None: raise
         return _report(path_error(e.filename, 'file', e))

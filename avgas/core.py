@@ -11,7 +11,8 @@ from typing import Literal
 import numpy as np
 import torch
 import yaml
-from .errors import ConfigError, UnknownClassError
+from .errors import ConfigError, UnknownClassError, quoted
+from .safe_yaml import MAX_CONFIG_BYTES, load_yaml_text
 # the class tables live in avgas.classes; the names every stage imports with its configs stay importable from here
 from .classes import PAPER, BACKGROUND_CLASSES, FOREGROUND_CLASSES, COMBINATIONS, DETECTOR_PROMPTS, Combination, ClassTable, paper_table
 
@@ -35,17 +36,17 @@ def _rebuild(tp, value, where):
         if value is None and _NONE in args: return None
         tp = next(a for a in args if a is not _NONE); origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin in (tuple, list):
-        if not isinstance(value, (list, tuple)): raise ConfigError(f'{where}: expected a list, got {value!r}')
+        if not isinstance(value, (list, tuple)): raise ConfigError(f'{where}: expected a list, got {quoted(value)}')
         if origin is list: return [_rebuild(args[0], v, f'{where}[{i}]') for i, v in enumerate(value)]
         if len(args) == 2 and args[1] is Ellipsis: return tuple(_rebuild(args[0], v, f'{where}[{i}]') for i, v in enumerate(value))
-        if len(value) != len(args): raise ConfigError(f'{where}: expected {len(args)} values, got {len(value)} ({value!r})')
+        if len(value) != len(args): raise ConfigError(f'{where}: expected {len(args)} values, got {len(value)} ({quoted(value)})')
         return tuple(_rebuild(a, v, f'{where}[{i}]') for i, (a, v) in enumerate(zip(args, value)))
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool): return float(value)
     # YAML 1.1 reads 1e-5 (an exponent, no dot: what json.dumps writes) as a string; it is a number
     if tp is float and isinstance(value, str) and re.fullmatch(r'[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+', value.strip()): return float(value)
     if tp in (int, str, bool) and (type(value) is tp): return value
     if tp in (int, float, str, bool):
-        raise ConfigError(f'{where}: expected {_type_name(tp)}, got {type(value).__name__} {value!r}')
+        raise ConfigError(f'{where}: expected {_type_name(tp)}, got {type(value).__name__} {quoted(value)}')
     return value
 
 @dataclass
@@ -75,10 +76,10 @@ class ConfigBase:
         where = where or type(self).__name__
         for k, allowed in literal_fields(type(self)).items():   # closed sets: the `Literal[...]` of the field
             v = getattr(self, k)
-            if v not in allowed: raise ConfigError(f"{where}.{k}: {v!r}: must be one of {', '.join(map(repr, allowed))}")
+            if v not in allowed: raise ConfigError(f"{where}.{k}: {quoted(v)}: must be one of {', '.join(map(repr, allowed))}")
         for k, (ok, must) in type(self).RULES.items():
             v = getattr(self, k)
-            if v is not None and not ok(v): raise ConfigError(f"{where}.{k}: {v!r}: must be {'' if _finite(v) else 'finite and '}{must}")
+            if v is not None and not ok(v): raise ConfigError(f"{where}.{k}: {quoted(v)}: must be {'' if _finite(v) else 'finite and '}{must}")
         return self
 
     def to_yaml(self, path: str|Path|None = None) -> str:
@@ -95,11 +96,13 @@ class ConfigBase:
         if p is not None:
             if p.is_dir(): raise ConfigError(f'config file {p}: is a folder, expected a YAML file')
             if not p.exists(): raise ConfigError(f'config file {p}: does not exist')
-            try: text = p.read_text(encoding='utf-8')
+            if not p.is_file(): raise ConfigError(f'config file {p}: not a regular file (a pipe or a device?); give a YAML file')
+            try:
+                with open(p, 'rb') as f: raw = f.read(MAX_CONFIG_BYTES + 1)   # bounded: never more than a config can be
+                text = raw.decode('utf-8')
             except (OSError, UnicodeDecodeError) as e: raise ConfigError(f'config file {p}: cannot be read ({e})') from None
         else: text = str(text_or_path)
-        try: d = yaml.safe_load(text)
-        except yaml.YAMLError as e: raise ConfigError(f'config {p or "text"}: not valid YAML ({e})') from None
+        d = load_yaml_text(text, f'config file {p}' if p else 'config text')
         return cls.from_dict(d, where=str(p) if p else cls.__name__)
 
     load = from_yaml

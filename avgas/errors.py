@@ -9,7 +9,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['AvgasError', 'ConfigError', 'InputError', 'MissingInputError', 'UnknownClassError', 'CheckpointError',
-           'CheckpointNotFoundError', 'path_error']
+           'CheckpointNotFoundError', 'TrainingDivergedError', 'path_error', 'quoted']
 
 # %% ../nbs/00_errors.ipynb #9e48b10a
 class AvgasError(Exception):
@@ -33,6 +33,9 @@ class CheckpointError(AvgasError, ValueError):
 class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
     "A checkpoint file was not found where it was looked for."
 
+class TrainingDivergedError(AvgasError, FloatingPointError):
+    "Training produced a loss that is not finite (NaN or infinity)."
+
 # %% ../nbs/00_errors.ipynb #e04707cd
 _OS_HINTS = {errno.EACCES: 'permission denied: choose a path you may write to, or change its permissions',
              errno.EPERM: 'operation not permitted: choose another path',
@@ -49,3 +52,10 @@ def path_error(path: str|Path, what: str, exc: OSError) -> InputError:
     hint = _OS_HINTS.get(exc.errno, exc.strerror or type(exc).__name__)
     cls = MissingInputError if exc.errno == errno.ENOENT else InputError
     return cls(f'{what} {path}: {hint}')
+
+# %% ../nbs/00_errors.ipynb #7715f883
+def quoted(value, limit: int = 100) -> str:
+    "`repr(value)`, cut to `limit` characters with the full length said: error messages stay one paragraph whatever the input."
+    r = repr(value)
+    return r if len(r) <= limit else f'{r[:limit]}… ({len(r):,} characters)'
+

@@ -4,22 +4,22 @@
 
 # %% ../nbs/25a_options.ipynb #941f7188
 from __future__ import annotations
-import argparse, dataclasses, difflib, inspect, json, os, re, sys, textwrap, types, typing
+import argparse, dataclasses, json, os, re, sys, textwrap, types, typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
-import yaml
+from typing import Any, Callable, Literal, Sequence
 from . import __version__
-from .core import ExperimentConfig, literal_values
-from .errors import AvgasError, ConfigError, InputError, MissingInputError, path_error
+from .errors import AvgasError, ConfigError, InputError, MissingInputError, path_error, quoted
 
 # %% auto #0
-__all__ = ['field_docs', 'config_leaves', 'literal_help', 'UserErrorParser', 'Command', 'load_config', 'apply_overrides',
-           'prepare_out']
+__all__ = ['OPTIONS_FILE', 'field_docs', 'config_leaves', 'literal_help', 'option_name', 'with_default', 'describe_config',
+           'spelled', 'UserErrorParser', 'stored_descriptions', 'import_object', 'Command', 'load_config',
+           'apply_overrides', 'prepare_out']
 
 # %% ../nbs/25a_options.ipynb #c0898e22
 def field_docs(cls) -> dict[str, str]:
     "The trailing `# comment` of each field in a dataclass's source: the help text of its option."
+    import inspect
     try: src = inspect.getsource(cls)
     except (OSError, TypeError): return {}
     return {m.group(1): m.group(2).strip() for m in re.finditer(r'^\s+(\w+)\s*:[^#\n]*#\s*(.+)$', src, re.M)}
@@ -38,17 +38,52 @@ def _is_seq(tp) -> bool:
     tp = next((a for a in typing.get_args(tp) if a is not type(None)), tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else tp
     return typing.get_origin(tp) in (list, tuple)
 
+def _choices(tp) -> list|None:
+    "The values of a `Literal[...]` (or `Literal[...]|None`) hint, None left out; None for any other hint."
+    args = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
+    lits = [v for a in args if typing.get_origin(a) is Literal for v in typing.get_args(a) if v is not None]
+    return lits or None
+
 def literal_help(text: str) -> str:
     "Help text as argparse prints it: argparse %-formats help strings, so a literal '%' (\"5 % of steps\") is doubled."
     return text.replace('%', '%%')
 
+def option_name(key: str) -> str:
+    "The command-line spelling of a field or dotted config key: hyphens (`train.out_dir` -> `--train.out-dir`)."
+    return '--' + key.replace('_', '-')
+
+# %% ../nbs/25a_options.ipynb #c3382204
 def _default_text(obj, name: str) -> str:
     for part in name.split('.'): obj = getattr(obj, part)
     return json.dumps(obj, default=str) if not isinstance(obj, str) else repr(obj)
 
+def with_default(doc: str, default: str|None) -> str:
+    "`doc` and its default, once: not when the comment already names one, nor for an empty value."
+    if default in (None, "''", '[]') or re.search(r'\bdefault\b', doc): return doc
+    return f'{doc} (default: {default})'.strip()
+
+def describe_config(cls, defaults: bool = True) -> list[dict]:
+    "What the command line needs of a config class, as data: each leaf's key, whether it takes several values, its closed set, its help."
+    base = cls() if defaults else None
+    return [{'key': k, 'seq': _is_seq(tp), 'choices': _choices(tp),
+             'help': with_default(doc, _default_text(base, k) if defaults else None)} for k, tp, doc in config_leaves(cls)]
+
 # %% ../nbs/25a_options.ipynb #ad9600c4
+def spelled(argv: Sequence[str]) -> list[str]:
+    "`argv` with every option name in the one spelling (hyphens): `--train.out_dir=x` -> `--train.out-dir=x`; nothing after `--`."
+    out, rest = [], False
+    for a in argv:
+        if a == '--': rest = True
+        if not rest and a.startswith('--') and '_' in a.partition('=')[0]:
+            name, eq, value = a.partition('='); a = name.replace('_', '-') + eq + value
+        out.append(a)
+    return out
+
 class UserErrorParser(argparse.ArgumentParser):
-    "argparse whose errors are `InputError`s (one paragraph, exit 2); an unknown option gets the dotted one it may mean."
+    "argparse whose errors are `InputError`s (one paragraph, exit 2), reading either spelling; an unknown option gets the one it may mean."
+    def parse_known_args(self, args=None, namespace=None):
+        return super().parse_known_args(spelled(sys.argv[1:] if args is None else args), namespace)
+
     def error(self, message: str):
         m = re.fullmatch(r'unrecognized arguments: (.*)', message)
         unknown = [a.split('=')[0] for a in m.group(1).split() if a.startswith('--')] if m else []
@@ -56,71 +91,123 @@ class UserErrorParser(argparse.ArgumentParser):
         raise InputError(f'{self.prog}: {message} (see {self.prog} --help)')
 
     def _suggest(self, option: str) -> str:
+        import difflib
         known = [o for a in self._actions for o in a.option_strings if o.startswith('--')]
         close = [k for k in known if k.endswith('.' + option[2:])] or difflib.get_close_matches(option, known, 3)
         return f'{option}: unknown option' + (f"; did you mean {' or '.join(close)}?" if close else '')
 
+# %% ../nbs/25a_options.ipynb #de8a7138
+def _package_dir() -> Path:
+    import avgas
+    return Path(avgas.__file__).parent
+
+OPTIONS_FILE = _package_dir()/'cli_options.json'
+
+def stored_descriptions() -> dict:
+    "The config descriptions shipped with the package ({'module:Class': describe_config(Class)}); {} when the file is missing."
+    try: return json.loads(OPTIONS_FILE.read_text(encoding='utf-8'))
+    except (OSError, ValueError): return {}
+
+def import_object(path: str):
+    "The object `'package.module:name'` names, imported now."
+    import importlib
+    module, _, name = path.partition(':')
+    return getattr(importlib.import_module(module), name)
+
 # %% ../nbs/25a_options.ipynb #bd5d3515
 @dataclass
 class Command:
-    "A subcommand: its config dataclass (the part a YAML file holds), its run options, and what it runs."
+    "A subcommand: its config class (what a YAML file holds; named, imported only to run), its run options, and what it runs."
     name: str
     help: str
     run: Callable                           # run(cfg, opts) -> exit code
-    config: type|None = None                # the config dataclass `--config FILE` fills; its leaves become dotted options
+    config: str|None = None                 # the config dataclass `--config FILE` fills, as 'module:Class'; its leaves become dotted options
     options: type|None = None               # the run options (flat flags, positional arguments)
-    base: Callable|None = None              # base(opts) -> the config before the file and the overrides (default: config())
+    base: Callable|None = None              # base(config class, opts) -> the config before the file and the overrides (default: its defaults)
     config_required: bool = False
     config_flag: bool = True                # offer `--config FILE` (off where the configs are positional)
+    reads: tuple = ()                       # the config's keys and sections this command reads (empty: all); only these are listed
+    what: str = 'experiment config'         # the config, in words
+    imports_torch: bool = True              # False: a command that runs without torch (`avgas configs`)
 
-    def parser(self) -> argparse.ArgumentParser:
-        "The command's parser, generated from its dataclasses."
-        p = UserErrorParser(prog=f'avgas {self.name}', description=self.help, allow_abbrev=False,
-                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-        if self.options is not None: _add_options(p, self.options)
-        if self.config is not None:
-            g = p.add_argument_group(f'{self.config.__name__} (from --config, then these overrides)')
-            if self.config_flag: g.add_argument('--config', required=self.config_required, metavar='FILE', default=argparse.SUPPRESS,
-                           help=f'a {self.config.__name__} YAML/JSON file' + _shipped_help(self.config))
-            defaults = self.config()
-            for name, tp, doc in config_leaves(self.config):
-                closed = [v for v in literal_values(tp) or () if v is not None]   # a Literal field: exactly its values
-                g.add_argument(f'--{name}', dest=f'cfg:{name}', nargs='+' if _is_seq(tp) else None, default=argparse.SUPPRESS,
-                               choices=closed or None, metavar=None if closed else 'VALUE',
-                               help=literal_help(f'{doc} (default: {_default_text(defaults, name)})'.strip()))
-        return p
+    def config_class(self): return import_object(self.config)
 
-    def resolve(self, argv: Sequence[str]) -> tuple[Any, Any]:
-        "Parse `argv` into (config, options): the base config, then the `--config` file, then the dotted overrides."
-        ns = vars(self.parser().parse_args(list(argv)))
-        opts = self.options(**{k: v for k, v in ns.items() if not k.startswith('cfg:') and k != 'config'}) if self.options else None
-        if self.config is None: return None, opts
-        cfg = load_config(self.config, ns['config']) if 'config' in ns else (self.base(opts) if self.base else self.config())
-        overrides = {k[4:]: v for k, v in ns.items() if k.startswith('cfg:')}
-        if hasattr(opts, 'overrides'): opts.overrides = overrides   # commands that apply them to several configs
-        return (apply_overrides(cfg, overrides) if overrides else cfg), opts
+    def reads_key(self, key: str) -> bool:
+        "Whether the command reads the dotted config key `key`."
+        return not self.reads or any(key == r or key.startswith(r + '.') for r in self.reads)
+
+    def leaves(self, light: bool = True) -> list[dict]:
+        "The config's leaves: from the shipped descriptions (`light`: no import), else from the class itself (no defaults needed)."
+        stored = stored_descriptions().get(self.config) if light else None
+        return stored if stored is not None else describe_config(self.config_class(), defaults=light)
+
+# %% ../nbs/25a_options.ipynb #f206825f
+def _config_options(cmd: Command, p: argparse.ArgumentParser, light: bool):
+    leaves = cmd.leaves(light)
+    g = p.add_argument_group(f'{cmd.what}: ' + ('--config, then ' if cmd.config_flag else 'the files, then ') + 'these overrides of its keys')
+    if cmd.config_flag:
+        g.add_argument('--config', required=cmd.config_required, metavar='FILE', default=argparse.SUPPRESS,
+                       help=f'the {cmd.what}: a YAML/JSON file' + _shipped_help(cmd))
+    for x in leaves:
+        g.add_argument(option_name(x['key']), dest=f"cfg:{x['key']}", nargs='+' if x['seq'] else None, default=argparse.SUPPRESS,
+                       choices=x['choices'], metavar=None if x['choices'] else 'VALUE',
+                       help=literal_help(x['help']) if cmd.reads_key(x['key']) else argparse.SUPPRESS)
+    hidden = list(dict.fromkeys(x['key'].split('.')[0] for x in leaves if not cmd.reads_key(x['key'])))
+    if hidden:
+        partly = {h for h in hidden if any(cmd.reads_key(x['key']) for x in leaves if x['key'].startswith(h + '.'))}
+        names = ', '.join(f'{h} (all but what is listed)' if h in partly else h for h in hidden)
+        p.epilog = (f'Not listed: the keys of the {cmd.what} that avgas {cmd.name} does not read: {names}. '
+                    'A --config file may hold them; set here, they are ignored.')
+
+def _shipped_help(cmd: Command) -> str:
+    if not cmd.config.endswith(':ExperimentConfig'): return ''
+    from avgas.reproduce import shipped_configs
+    return f", or the name of one avgas ships ({', '.join(shipped_configs())}; `avgas configs` lists and copies them)"
+
+def _parser(self: Command, light: bool = True) -> argparse.ArgumentParser:
+    "The command's parser, generated from its dataclasses (`light`: the config's options from the shipped descriptions)."
+    p = UserErrorParser(prog=f'avgas {self.name}', description=self.help, allow_abbrev=False,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    if self.options is not None: _add_options(p, self.options)
+    if self.config is not None: _config_options(self, p, light)
+    if p.epilog: p.epilog = textwrap.fill(p.epilog, 78)
+    return p
+Command.parser = _parser
+
+# %% ../nbs/25a_options.ipynb #ad8017a6
+def _resolve(self: Command, argv: Sequence[str]) -> tuple[Any, Any]:
+    "Parse `argv` into (config, options): the base config, then the `--config` file, then the dotted overrides."
+    ns = vars(self.parser(light=False).parse_args(list(argv)))
+    opts = self.options(**{k: v for k, v in ns.items() if not k.startswith('cfg:') and k != 'config'}) if self.options else None
+    if self.config is None: return None, opts
+    cls = self.config_class()
+    cfg = load_config(cls, ns['config']) if 'config' in ns else (self.base(cls, opts) if self.base else cls())
+    overrides = {k[4:]: v for k, v in ns.items() if k.startswith('cfg:')}
+    ignored = [option_name(k) for k in overrides if not self.reads_key(k)]
+    if ignored: print(f"note: avgas {self.name} does not read {', '.join(ignored)}: set here, ignored", file=sys.stderr)
+    if hasattr(opts, 'overrides'): opts.overrides = overrides   # commands that apply them to several configs
+    return (apply_overrides(cfg, overrides) if overrides else cfg), opts
+Command.resolve = _resolve
 
 # %% ../nbs/25a_options.ipynb #9f4c7d26
+def _value_text(v) -> str: return repr(v) if isinstance(v, str) else json.dumps(v, default=str)
+
 def _add_options(p: argparse.ArgumentParser, cls):
     docs, hints = field_docs(cls), typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
-        tp, doc, meta = hints[f.name], docs.get(f.name, ''), f.metadata
+        tp, doc, meta = hints[f.name], literal_help(docs.get(f.name, '')), f.metadata
         if meta.get('internal'): continue
         default = f.default if f.default is not dataclasses.MISSING else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
-        flag = '--' + f.name.replace('_', '-')
-        doc = literal_help(doc)
-        if meta.get('positional'): p.add_argument(f.name, nargs='+' if _is_seq(tp) else None, help=doc)
-        elif tp is bool and default: p.add_argument('--no-' + f.name.replace('_', '-'), dest=f.name, action='store_false', help=f'no {doc}')
+        flag, metavar = option_name(f.name), meta.get('metavar', f.name.upper().replace('_', '-'))
+        if meta.get('positional'): p.add_argument(f.name, nargs=meta.get('nargs', '+' if _is_seq(tp) else None), metavar=metavar, help=doc)
+        elif tp is bool and default: p.add_argument('--no-' + flag[2:], dest=f.name, action='store_false', help=f'no {doc}')
         elif tp is bool: p.add_argument(flag, dest=f.name, action='store_true', help=doc)
         else:
-            conv = next((t for t in (int, float) if tp in (t, t | None)), str)
-            p.add_argument(flag, dest=f.name, type=conv, default=default, required=bool(meta.get('required')),
-                           choices=literal_values(tp), help=doc)
+            conv, required, closed = next((t for t in (int, float) if tp in (t, t | None)), str), bool(meta.get('required')), _choices(tp)
+            p.add_argument(flag, dest=f.name, type=conv, default=default, required=required, choices=closed,
+                           metavar=None if closed else metavar, help=doc if required else with_default(doc, _value_text(default)))
 
-def _shipped_help(cls) -> str:
-    from avgas.reproduce import shipped_configs
-    return f", or the name of a config avgas ships ({', '.join(shipped_configs())})" if cls is ExperimentConfig else ''
-
+# %% ../nbs/25a_options.ipynb #f09cc457
 def load_config(cls, name_or_path: str|Path):
     "A config dataclass from a YAML/JSON file or a shipped config's name (`avgas_a2a`), with errors that name the file."
     from avgas.reproduce import shipped_config
@@ -138,10 +225,10 @@ def apply_overrides(cfg, overrides: dict[str, Any]):
     return type(cfg).from_dict(d, where=f'{type(cfg).__name__} (with command-line overrides)')
 
 def _yaml_value(raw: str, key: str):
+    from avgas.safe_yaml import load_yaml_text
     # YAML 1.1 reads 1e-9 (no dot) as a string; on a command line it is a number
     if re.fullmatch(r'[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+', raw.strip()): return float(raw)
-    try: return yaml.safe_load(raw)
-    except yaml.YAMLError: raise ConfigError(f'--{key} {raw!r}: not a valid value') from None
+    return load_yaml_text(raw, f'{option_name(key)} {quoted(raw)}')
 
 # %% ../nbs/25a_options.ipynb #17646ee3
 def prepare_out(path: str|Path, what: str = 'output folder') -> Path:

@@ -4,15 +4,16 @@
 
 # %% ../nbs/22_reproduce.ipynb #be7444cb
 from __future__ import annotations
-import json
+import json, os
 from pathlib import Path
 from typing import Sequence
-from .core import ExperimentConfig, PAPER
-from .errors import ConfigError
+from .errors import ConfigError, InputError, path_error
+# avgas.core (and torch) is imported where a config is built: `avgas configs` and `--help` only list files
 
 # %% auto #0
-__all__ = ['PUBLISHED_FILES', 'REPRODUCE_STEPS', 'SHARED_SECTIONS', 'reproduce_commands', 'paper_config', 'configs_dir',
-           'shipped_configs', 'shipped_config', 'check_same_experiment', 'study_of', 'reproduce']
+__all__ = ['PUBLISHED_FILES', 'REAL_EXTRA', 'REPRODUCE_STEPS', 'SHARED_SECTIONS', 'real_extra_error', 'import_real',
+           'reproduce_commands', 'paper_config', 'configs_dir', 'shipped_configs', 'shipped_config', 'config_summary',
+           'shipped_by_name', 'copy_configs', 'check_same_experiment', 'study_of', 'reproduce']
 
 # %% ../nbs/22_reproduce.ipynb #6b7245b4
 PUBLISHED_FILES = [
@@ -31,6 +32,26 @@ PUBLISHED_FILES = [
      'layout': "torch-fidelity's state dict; read with weights_only=True and handed to torchmetrics as a copy avgas writes"},
 ]
 
+# %% ../nbs/22_reproduce.ipynb #f47752fd
+REAL_EXTRA = {'ultralytics': 'ultralytics', 'open_clip': 'open_clip_torch', 'torch_fidelity': 'torch-fidelity'}   # module -> package
+
+def real_extra_error(exc: ImportError) -> ConfigError|None:
+    "The error to show for a failed import of a package of the `real` extra (None for any other import)."
+    text = f'{getattr(exc, "name", None) or ""} {exc}'.lower().replace('-', '_')
+    missing = [pkg for mod, pkg in REAL_EXTRA.items() if mod in text]
+    if not missing: return None
+    return ConfigError(f'{", ".join(missing)}: not installed. The real (VGGSound) world\'s judges need the packages of the extra '
+                       f'avgas[real]: pip install "avgas[real]" (or pip install {" ".join(REAL_EXTRA.values())})')
+
+def import_real(module: str):
+    "Import a module of the `real` extra (`'ultralytics'`), or raise the `ConfigError` that says how to install it."
+    import importlib
+    try: return importlib.import_module(module)
+    except ImportError as e:
+        err = real_extra_error(e)
+        if err is None: raise
+        raise err from None
+
 # %% ../nbs/22_reproduce.ipynb #2a00e615
 REPRODUCE_STEPS = (
     ('videos → audios/*.wav (16 kHz mono, 10 s) + images/*.jpg: the training split',
@@ -48,6 +69,7 @@ def reproduce_commands(videos: str = 'vggsound/videos', csv: str = 'vggsound.csv
 # %% ../nbs/22_reproduce.ipynb #bc3b8ca6
 def paper_config(alignment: str, method: str = 'avgas') -> ExperimentConfig:
     "One run of the VGGSound experiment: `ExperimentConfig`'s defaults (the paper's schedule) and these few differences."
+    from avgas.core import ExperimentConfig
     d = {'world': 'vggsound', 'method': method, 'data_dir': 'data/vggsound',
          'mix': {'items_per_combination': 1000},   # × Table 4's 20 combinations: the paper's 20 000 training tuples
          # ours: 50 held-out mixtures per combination (1,000 per method; the paper does not say how many it judged), so that
@@ -79,6 +101,33 @@ def shipped_config(name_or_path: str|Path) -> Path:
     stem = p.stem if p.suffix in ('.yaml', '.yml') else p.name
     if p.parent == Path('.') and (configs_dir()/f'{stem}.yaml').is_file(): return configs_dir()/f'{stem}.yaml'
     raise ConfigError(f"config file {p}: does not exist, and it is not a shipped config ({', '.join(shipped_configs())})")
+
+# %% ../nbs/22_reproduce.ipynb #7a0efae7
+def config_summary(name: str) -> str:
+    "The first comment line of a shipped config: what it is."
+    for line in shipped_by_name(name).read_text(encoding='utf-8').splitlines():
+        if line.startswith('#'): return line.lstrip('#').strip()
+    return ''
+
+def shipped_by_name(name: str) -> Path:
+    "The shipped config `name` ('avgas_a2a' or 'avgas_a2a.yaml'), looked up by name only: never a path."
+    stem = name[:-5] if name.endswith('.yaml') else name
+    if stem not in shipped_configs(): raise ConfigError(f"{name!r}: not a config avgas ships; those are {', '.join(shipped_configs())}")
+    return configs_dir()/f'{stem}.yaml'
+
+def copy_configs(names: Sequence[str], out: str|Path, overwrite: bool = False) -> list[Path]:
+    "Copies of shipped configs in the folder `out` (it must exist), to edit; a file already there is an error unless `overwrite`."
+    out, src = Path(out), [shipped_by_name(n) for n in names]
+    dst = [out/s.name for s in src]
+    there = [d.name for d in dst if d.exists() or d.is_symlink()]
+    if there and not overwrite:
+        raise InputError(f'{out}: {", ".join(there)} already there; nothing copied. Remove or rename them, choose another folder, '
+                         'or pass --force to replace them')
+    for s, d in zip(src, dst):
+        tmp = out/f'.{d.name}.partial'
+        try: tmp.write_bytes(s.read_bytes()); os.replace(tmp, d)
+        except OSError as e: raise path_error(d, 'config copy', e) from None
+    return dst
 
 # %% ../nbs/22_reproduce.ipynb #c034e31b
 SHARED_SECTIONS = ('world', 'data_dir', 'checkpoints', 'combinations', 'audio', 'mix', 'generate', 'evaluate')

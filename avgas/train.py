@@ -16,7 +16,7 @@ from torch.utils.data.distributed import DistributedSampler
 from safetensors.torch import save as st_save, load as st_load
 from tqdm.auto import tqdm
 from .core import AudioConfig, TrainConfig, choices, get_device, batched, keep_freed_memory_in_heap, seed_everything
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, TrainingDivergedError, quoted
 from .checkpoints import (content_hash, encoder_identity, atomic_write_bytes, save_checkpoint, load_checkpoint, unwrap_model,
                                checkpoint_record, collect_garbage, commit_checkpoint, model_tensors, optimizer_to_flat, remove_temporaries,
                                write_reference, write_tensors)
@@ -230,7 +230,9 @@ class Trainer:
         if lr is not None: set_lr(self.optimizer, lr)
         self.optimizer.zero_grad(set_to_none=True)
         loss, logs = self.task.loss(self.model, batch, self)
-        if not torch.isfinite(loss).all(): raise FloatingPointError(f'epoch {self.epoch}: training loss {loss.tolist()} (not finite)')
+        if not torch.isfinite(loss).all():
+            raise TrainingDivergedError(f'training diverged in epoch {self.epoch + 1}: the loss is {quoted(loss.tolist())}, not finite. Try a lower '
+                                        f'learning rate (train.lr, now {self.cfg.lr:g}) or train.amp false; in the first epoch, check the starting weights (separator.init) for NaN')
         total = loss.sum()
         if self.scaler: self.scaler.scale(total).backward(); self.scaler.step(self.optimizer); self.scaler.update()
         else: total.backward(); self.optimizer.step()
