@@ -327,9 +327,6 @@ def main(argv: list[str]|None = None) -> int:
         if ns.command not in cmds: raise InputError(f"unknown command {ns.command!r}; the commands are: {', '.join(cmds)}")
         cmd = cmds[ns.command]
         if _asks_help(ns.args): cmd.parser().print_help(); return 0   # from the shipped descriptions: torch is not imported
-        if cmd.imports_torch:
-            from avgas.core import keep_freed_memory_in_heap
-            keep_freed_memory_in_heap()   # every command's CPU work reuses freed buffers instead of page-faulting them in
         cfg, opts = cmd.resolve(ns.args)
         return int(cmd.run(cfg, opts) or 0)
     except AvgasError as e: return _report(e)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_core.ipynb #649f4f74
 from __future__ import annotations
-import dataclasses, functools, json, math, os, random, re, types, typing
+import contextlib, dataclasses, functools, json, math, os, random, re, types, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Literal
@@ -20,7 +20,7 @@ from .classes import PAPER, BACKGROUND_CLASSES, FOREGROUND_CLASSES, COMBINATIONS
 __all__ = ['SEED_STREAMS', 'SKIP_NO_SHARED', 'FIGURE_DPI', 'ConfigBase', 'literal_values', 'literal_fields', 'choices',
            'AudioConfig', 'MixConfig', 'SeparatorConfig', 'TrainConfig', 'GenerateConfig', 'EvalConfig',
            'ExperimentConfig', 'seed_everything', 'get_device', 'to_unit', 'batched', 'seed_for',
-           'keep_freed_memory_in_heap', 'shared_dir', 'set_style', 'show_image', 'shown']
+           'freed_memory_kept_in_heap', 'shared_dir', 'set_style', 'show_image', 'shown']
 
 # %% ../nbs/01_core.ipynb #d149ecf8
 _NONE = type(None)
@@ -290,16 +290,29 @@ def seed_for(stream: str, base: int = 0) -> int:
     return base + SEED_STREAMS[stream]
 
 # %% ../nbs/01_core.ipynb #13791f25
-@functools.cache   # the setting is process-wide and permanent: apply it once (find_library runs ldconfig)
-def keep_freed_memory_in_heap() -> bool:
-    "Have glibc keep freed memory for reuse instead of returning it to the OS (process-wide); False where there is no glibc."
+def _mallopt():
+    import ctypes, ctypes.util
+    try: libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6'); return libc, libc.mallopt, libc.malloc_trim
+    except (OSError, AttributeError): return None
+
+_heap_depth = 0   # nested blocks: only the outermost restores
+
+@contextlib.contextmanager
+def freed_memory_kept_in_heap(active: bool = True):
+    "Within the block glibc keeps freed memory for reuse (process-wide); after it, its defaults return and free memory goes back to the system."
     # glibc serves each large buffer with its own mmap and unmaps it on free, so every training step
     # page-faults its activations in again; kept in the heap they are reused (jemalloc/tcmalloc do this too)
-    import ctypes, ctypes.util
-    try: libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6'); mallopt = libc.mallopt
-    except (OSError, AttributeError): return False
+    global _heap_depth
+    libc = _mallopt() if active else None
+    if libc is None: yield False; return
+    _, mallopt, trim = libc
     M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
-    return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, 2**31 - 1))
+    ok = _heap_depth > 0 or (bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, 2**31 - 1)))
+    _heap_depth += 1
+    try: yield ok
+    finally:
+        _heap_depth -= 1
+        if _heap_depth == 0: mallopt(M_MMAP_MAX, 65536); mallopt(M_TRIM_THRESHOLD, 128 * 1024); trim(0)   # glibc's defaults
 
 # %% ../nbs/01_core.ipynb #bc247b5d
 def shared_dir() -> Path|None:

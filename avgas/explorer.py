@@ -4,13 +4,14 @@
 
 # %% ../nbs/24_explorer.ipynb #4a5b7f85
 from __future__ import annotations
+import io
 from pathlib import Path
 import torch
-from .core import PAPER, ExperimentConfig, to_unit
+from .core import FIGURE_DPI, PAPER, ExperimentConfig, to_unit
 from .audio import load_audio
 
 # %% auto #0
-__all__ = ['Explorer', 'explorer']
+__all__ = ['Explorer', 'panel_errors', 'explorer']
 
 # %% ../nbs/24_explorer.ipynb #1d8203a4
 class Explorer:
@@ -49,23 +50,37 @@ class Explorer:
         return {k: (im, f) for (k, im), f in zip(out.items(), found)}
 
     def figure(self, fg: str, bg: str, ratio_db: float = 0.0, lam: float = 0.5, wav: str|None = None):
-        "A matplotlib figure of every image, titled with its detections."
-        import matplotlib.pyplot as plt
+        "A figure of every image, titled with its detections: a plain `Figure`, outside pyplot (no backend involved)."
+        from matplotlib.figure import Figure
         mix = load_audio(wav, self.W.audio.sample_rate, self.W.audio.seconds) if wav else self.mixture(fg, bg, ratio_db)
         ims = self.images(mix, lam)
-        fig, axes = plt.subplots(1, len(ims), figsize=(2.2 * len(ims), 2.6), squeeze=False)
+        fig = Figure(figsize=(2.2 * len(ims), 2.6), dpi=FIGURE_DPI)
+        axes = fig.subplots(1, len(ims), squeeze=False)
         for ax, (k, (im, f)) in zip(axes[0], ims.items()):
             ax.imshow(to_unit(im).permute(1, 2, 0).numpy()); ax.set_xticks([]); ax.set_yticks([])
             ax.set_title(k, fontsize=8); ax.set_xlabel('\n'.join(sorted(f)) or '(nothing detected)', fontsize=7)
-        fig.suptitle(f'{wav}' if wav else f'{fg} + {bg} at {ratio_db:+.0f} dB', fontsize=9); fig.tight_layout()
+        what = Path(wav).name if wav else f'{fg} + {bg} at {ratio_db:+.0f} dB'
+        ck = self.avgas.checkpoint if self.avgas is not None else None
+        fig.suptitle(what + (f" — separator {ck['name']} ({ck['label']})" if ck else ''), fontsize=9)
         return fig
 
+    def png(self, *args, **kwargs) -> bytes:
+        "`figure(...)` as PNG bytes: an image every frontend shows, whatever the matplotlib backend."
+        buf = io.BytesIO(); self.figure(*args, **kwargs).savefig(buf, format='png', bbox_inches='tight', pad_inches=0.05)
+        return buf.getvalue()
+
 # %% ../nbs/24_explorer.ipynb #dae50ce5
-def explorer(separator: str|Path|None = None):
-    "An ipywidgets panel: class pickers (or a wav path), loudness-ratio and λ sliders, and the images."
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+def panel_errors(panel) -> list[str]:
+    "What went wrong in the panel's redraws: exceptions it caught, and error outputs its output area holds (in a live frontend)."
+    outs = [o for o in panel.out.outputs if o.get('output_type') == 'error' or 'Traceback' in str(o.get('text', ''))]
+    return [f'{type(e).__name__}: {e}' for e in panel.errors] + [str(o.get('ename') or o.get('text'))[:300] for o in outs]
+
+# %% ../nbs/24_explorer.ipynb #7c237fb7
+def explorer(separator: str|Path|None = None, show: bool = True):
+    "An ipywidgets panel: class pickers (or a wav path), loudness-ratio and λ sliders, and the images (shown if `show`)."
+    import base64, traceback, ipywidgets as w
+    from IPython import get_ipython
+    from IPython.display import Image, display
     ex = Explorer(separator)
     fg = w.Dropdown(options=PAPER.foreground, value='dog barking', description='foreground')
     bg = w.Dropdown(options=PAPER.background, value='hail', description='background')
@@ -73,13 +88,22 @@ def explorer(separator: str|Path|None = None):
     lam = w.FloatSlider(value=0.5, min=0, max=1, step=0.05, description='λ')
     wav = w.Text(value='', placeholder='or a wav file path', description='wav')
     out = w.Output()
-    def redraw(*_):
-        with out:
-            out.clear_output(wait=True)
-            try: fig = ex.figure(fg.value, bg.value, ratio.value, lam.value, wav.value or None)
-            except ValueError as e: print(e); return
-            display(fig); plt.close(fig)   # display draws with any backend; plt.show(fig) fails under Agg
-    for c in (fg, bg, ratio, lam, wav): c.observe(redraw, names='value')
     panel = w.VBox(([w.HTML(f'<i>{ex.note}</i>')] if ex.note else []) + [w.HBox([fg, bg]), w.HBox([ratio, lam]), wav, out])
-    redraw(); display(panel)
+    panel.explorer, panel.out, panel.errors, panel.draws, panel.png = ex, out, [], 0, None
+    panel.controls = dict(foreground=fg, background=bg, ratio=ratio, lam=lam, wav=wav)
+    def redraw(*_):   # writes the output area's outputs itself: no capture, so nothing is swallowed or leaks into the cell
+        try: panel.png = ex.png(fg.value, bg.value, ratio.value, lam.value, wav.value or None)
+        except ValueError as e:   # a misspelt class, a missing or unreadable wav: said, not a traceback
+            out.outputs = ({'output_type': 'stream', 'name': 'stdout', 'text': f'{e}\n'},); return
+        except Exception as e:    # shown as a traceback in the output area, and recorded for panel_errors
+            panel.errors.append(e)
+            out.outputs = ({'output_type': 'error', 'ename': type(e).__name__, 'evalue': str(e), 'traceback': traceback.format_exception(e)},)
+            return
+        out.outputs = ({'output_type': 'display_data', 'metadata': {},
+                        'data': {'image/png': base64.b64encode(panel.png).decode(), 'text/plain': "the explorer's images"}},)
+        panel.draws += 1
+    for c in panel.controls.values(): c.observe(redraw, names='value')
+    redraw()
+    if show:   # without a kernel (execnb, a terminal) no widget can show: its picture stands in for it
+        display(panel if getattr(get_ipython(), 'kernel', None) is not None or panel.png is None else Image(panel.png))
     return panel

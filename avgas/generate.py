@@ -19,7 +19,8 @@ from .world import SourceRoles, World
 # %% auto #0
 __all__ = ['Composer', 'COMPOSERS', 'blend_embeddings', 'slerp_embeddings', 'register_composer', 'render', 'blend', 'blend_unit',
            'slerp', 'separate', 'generate', 'backdrop_mask', 'layered', 'Sound2SceneMethod', 'method_label',
-           'AVGASMethod', 'save_png', 'make_method', 'mixed_composers', 'generate_files', 'unique_stems']
+           'separator_label', 'AVGASMethod', 'save_png', 'labelled_grid', 'make_method', 'mixed_composers',
+           'generate_files', 'unique_stems']
 
 # %% ../nbs/18_generate.ipynb #f6fb2395
 def _weights(n: int, lam: float, weights, device) -> torch.Tensor:
@@ -186,11 +187,16 @@ def method_label(alignment: str, assignment: str = 'fixed') -> str:
     "The row name of a trained separator in the tables: the paper's 'Ours (A2A)', and PIT marked as ours."
     return f"Ours ({alignment.upper()}" + (', PIT slots: ours)' if assignment == 'pit' else ')')
 
+def separator_label(alignment: str, assignment: str = 'fixed') -> str:
+    "A separator said plainly, for manifests and grids: 'paper: A2A, fixed slots', or 'ours: A2A+A2V, PIT slots' (PIT is our extension)."
+    return f"{'ours' if assignment == 'pit' else 'paper'}: {alignment.upper()}, {'PIT' if assignment == 'pit' else 'fixed'} slots"
+
 class AVGASMethod(nn.Module):
     "AV-GAS: the trained separator's N slot embeddings of a mixture, (B, N, D)."
     def __init__(self, separator: nn.Module, audio_cfg=None, name: str = 'AV-GAS',
                  assignment: str = 'fixed'):   # how it was trained: 'fixed' (slot 1 = foreground, the paper) or 'pit' (ours)
         super().__init__(); self.separator, self.audio_cfg, self.name, self.assignment = separator, audio_cfg, name, assignment
+        self.checkpoint: dict|None = None   # from_checkpoint: which file, its weights' SHA-256, what it is
     @torch.no_grad()
     def embed(self, mixtures: torch.Tensor) -> torch.Tensor:
         sep = self.separator.eval()
@@ -207,7 +213,7 @@ class AVGASMethod(nn.Module):
             raise CheckpointError(f'separator checkpoint {p}: expected the .json (or .safetensors) of a checkpoint written by avgas train, or its run folder')
         p = p.with_suffix('.json')
         if not p.exists(): raise MissingInputError(f'separator checkpoint {p}: file does not exist')
-        meta = checkpoint_record(p).get('meta', {})   # best.json names an entry of last.json: follow it
+        rec = checkpoint_record(p); meta = rec.get('meta', {})   # best.json names an entry of last.json: follow it
         exp = meta.get('experiment')
         if not isinstance(exp, dict) or not all(isinstance(exp.get(k), dict) for k in ('separator', 'audio', 'train')):
             raise CheckpointError(f'separator checkpoint {p}: records no experiment config (separator, audio and train sections)')
@@ -217,6 +223,9 @@ class AVGASMethod(nn.Module):
         tcfg = TrainConfig.from_dict(exp['train'], where=f'{where}.train')
         sep = Separator(scfg); load_checkpoint(p, sep)
         m = cls(sep, acfg, name or method_label(tcfg.alignment, tcfg.assignment), tcfg.assignment)
+        m.checkpoint = {'label': separator_label(tcfg.alignment, tcfg.assignment), 'path': str(p.resolve()), 'name': p.name,
+                        'weights': rec.get('weights'), 'sha256': rec.get('weights_sha256'),   # load_checkpoint verified it
+                        'alignment': tcfg.alignment, 'assignment': tcfg.assignment, 'train_seed': tcfg.seed, 'epoch': meta.get('epoch')}
         return m
 
 # %% ../nbs/18_generate.ipynb #8d0508b1
@@ -227,6 +236,44 @@ def save_png(images: torch.Tensor, path: str|Path):
     if x.dim() == 4: x = torchvision.utils.make_grid(x, nrow=len(x), padding=2, pad_value=1.0)
     with atomic_path(path, 'image') as tmp: torchvision.utils.save_image(x, tmp, format='png')
 
+# %% ../nbs/18_generate.ipynb #0f3e62e1
+def _font(size: int):
+    from PIL import ImageFont
+    try:
+        from matplotlib import font_manager   # matplotlib ships DejaVu Sans: λ renders; no backend involved
+        return ImageFont.truetype(font_manager.findfont('DejaVu Sans', fallback_to_default=False), size)
+    except Exception: return ImageFont.load_default(size=size)
+
+def _short(s: str, n: int = 40) -> str: return s if len(s) <= n else s[:n - 1] + '…'
+
+def labelled_grid(tiles: torch.Tensor,     # (R, C, 3, S, S) images in [-1, 1]
+                  rows: Sequence[str],     # a label per row (the input file's name)
+                  columns: Sequence[str],  # a heading per column ('\n' for a second line)
+                  title: str = '',         # line(s) above everything
+                  min_tile: int = 128,     # smaller tiles are enlarged (nearest neighbour, an integer factor) to at least this
+                  pad: int = 6):
+    "A PIL image of the tiles, row labels at the left, column headings above, a title on top: what grid.png shows."
+    from PIL import Image, ImageDraw
+    R, C, S = tiles.shape[0], tiles.shape[1], tiles.shape[-1]
+    if (len(rows), len(columns)) != (R, C): raise InputError(f'labelled_grid: {R}x{C} tiles, {len(rows)} row and {len(columns)} column labels')
+    t, font, small = S * max(1, math.ceil(min_tile / S)), _font(14), _font(12)
+    rows = [_short(r) for r in rows]
+    size = lambda s, f: ImageDraw.Draw(Image.new('RGB', (1, 1))).multiline_textbbox((0, 0), s, font=f)[2:] if s else (0, 0)
+    left = max(size(r, font)[0] for r in rows) + 2 * pad
+    head = max(size(c, small)[1] for c in columns) + 2 * pad
+    top = size(title, font)[1] + 2 * pad if title else 0
+    im = Image.new('RGB', (max(left + C * (t + pad), size(title, font)[0] + 2 * pad), top + head + R * (t + pad)), 'white')
+    dr = ImageDraw.Draw(im)
+    if title: dr.multiline_text((pad, pad), title, fill='black', font=font)
+    for j, c in enumerate(columns):
+        dr.multiline_text((left + j * (t + pad) + t // 2, top + head - pad), c, fill='black', font=small, anchor='md', align='center')
+    px = (to_unit(tiles.detach().float().cpu()) * 255).round().to(torch.uint8).permute(0, 1, 3, 4, 2).numpy()
+    for i, r in enumerate(rows):
+        y = top + head + i * (t + pad)
+        dr.text((pad, y + t // 2), r, fill='black', font=font, anchor='lm')
+        for j in range(C): im.paste(Image.fromarray(px[i, j]).resize((t, t), Image.NEAREST), (left + j * (t + pad), y))
+    return im
+
 # %% ../nbs/18_generate.ipynb #e14bf263
 def make_method(cfg: ExperimentConfig, world: World, separator: str|Path|None = None) -> nn.Module:
     "The method a config names: Sound2Scene's single embedding, or an AV-GAS separator (given, else the world's default)."
@@ -235,7 +282,12 @@ def make_method(cfg: ExperimentConfig, world: World, separator: str|Path|None = 
     ck = Path(separator) if separator else world.default_separator()
     if ck is None: raise ConfigError(f'the {world.name} world ships no separator: train one with `avgas train --config FILE` '
                                      'and pass its best.json (or run folder) with --separator')
-    return AVGASMethod.from_checkpoint(ck)
+    m = AVGASMethod.from_checkpoint(ck)
+    m.checkpoint['default'] = not separator
+    if not separator: m.checkpoint['note'] = f"the {world.name} world's shipped separator: " + (
+        f"the paper's {m.checkpoint['alignment'].upper()} alignment trained with PIT slots, our extension, not one of the "
+        "paper's models (they fix slot 1 = foreground)" if m.assignment == 'pit' else "one of the paper's models (fixed slots)")
+    return m
 
 # %% ../nbs/18_generate.ipynb #696828a1
 def mixed_composers(gen: GenerateConfig, world: World) -> list[str]:
@@ -252,7 +304,6 @@ def mixed_composers(gen: GenerateConfig, world: World) -> list[str]:
 def generate_files(world: World, method: nn.Module, audio_files: Sequence[str|Path], out: str|Path,
                    gen: GenerateConfig|None = None) -> dict:
     "Mixed and separated images of audio files into `out` (PNGs, grid.png, manifest.json); returns the manifest."
-    import torchvision
     from avgas.audio import load_audio
     gen = gen or GenerateConfig(); composers = mixed_composers(gen, world)
     roles = world.roles() if 'layered' in composers else None
@@ -274,9 +325,18 @@ def generate_files(world: World, method: nn.Module, audio_files: Sequence[str|Pa
             save_png(sep[i, k], out/f'{stem}_source{k + 1}.png')
             manifest.append({'image': f'{stem}_source{k + 1}.png', 'audio': str(f), 'kind': 'separated', 'slot': k, 'method': method.name})
         rows.append(torch.cat([torch.stack([mixed[c][i] for c in composers]), sep[i]]))
-    grid = torchvision.utils.make_grid(to_unit(torch.cat(rows)), nrow=len(composers) + sep.shape[1], padding=2, pad_value=1.0)
-    with atomic_path(out/'grid.png', 'image') as tmp: torchvision.utils.save_image(grid, tmp, format='png')
-    doc = {'method': method.name, 'world': world.name, 'composers': composers, 'n_slots': int(sep.shape[1]), 'images': manifest}
+    from avgas import __version__
+    ck = getattr(method, 'checkpoint', None)
+    cols = [f'mixed ({c})\n' + ("paper's Eq. 4" if c == 'blend' else 'ours') for c in composers]
+    cols += [f'separated\nslot {k + 1}' for k in range(sep.shape[1])] if ck or sep.shape[1] > 1 else ["the mixture's\nembedding"]
+    title = method.name + (f" — separator {ck['name']}" + (' (the default)' if ck.get('default') else '') + f"\n{ck['label']}"
+                           + (" — PIT is our extension: not one of the paper's models" if ck['assignment'] == 'pit' else '') if ck else '')
+    title += f"\nλ = {gen.lam:g}, noise seed {gen.seed}, truncation {gen.truncation or 'none'}; {world.name} world; avgas {__version__}"
+    grid = labelled_grid(torch.stack(rows), [f.name for f in files], cols, title)
+    with atomic_path(out/'grid.png', 'image') as tmp: grid.save(tmp, format='png')
+    doc = {'avgas_version': __version__, 'method': method.name, 'separator': ck, 'world': world.name, 'composers': composers,
+           'lam': gen.lam, 'truncation': gen.truncation, 'seed': gen.seed, 'n_slots': int(sep.shape[1]),
+           'grid': {'rows': [f.name for f in files], 'columns': [c.replace('\n', ' ') for c in cols]}, 'images': manifest}
     with atomic_path(out/'manifest.json', 'manifest') as tmp: tmp.write_text(json.dumps(doc, indent=1))
     return doc
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Sequence
 import pandas as pd
 import torch
-from .core import PAPER, ClassTable, ConfigBase, ExperimentConfig, MixConfig, TrainConfig, batched, choices, seed_everything
+from .core import PAPER, ClassTable, ConfigBase, ExperimentConfig, MixConfig, TrainConfig, batched, choices, freed_memory_kept_in_heap, seed_everything
 from .errors import ConfigError
 from .checkpoints import atomic_path, atomic_write_bytes, load_checkpoint, save_checkpoint
 from .mixing import MixtureDataset, InMemoryDataset
@@ -219,9 +219,10 @@ def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers
     def judge(k):
         if k < len(also): return also[k]()
         s, m = units[schedule[k - len(also)]]; items = items_by_seed[s]
-        rows, sep, ims = evaluate_method(m, W.generator, items, W.detector, W.ranker, composers, roles, s, keep_images=True,
-                                         lam=e.generate.lam, truncation=e.generate.truncation, table=W.table,
-                                         embeddings=ceiling.embeddings(items) if m is ceiling else None)
+        with freed_memory_kept_in_heap():   # the generator's buffers reused from batch to batch, returned after
+            rows, sep, ims = evaluate_method(m, W.generator, items, W.detector, W.ranker, composers, roles, s, keep_images=True,
+                                             lam=e.generate.lam, truncation=e.generate.truncation, table=W.table,
+                                             embeddings=ceiling.embeddings(items) if m is ceiling else None)
         combos = rows.loc[rows['composer'] == composers[0], 'combination'].to_numpy()
         quality = {k: v | {'seed': s} for k, v in quality_features(W, m.name, ims, composers, combos).items()}
         kept = {c: v.numpy() for c, v in ims.items()} if s == first else None   # arrays cross processes by value

@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader, Dataset
 from torch.utils.data.distributed import DistributedSampler
 from safetensors.torch import save as st_save, load as st_load
 from tqdm.auto import tqdm
-from .core import AudioConfig, TrainConfig, choices, get_device, batched, keep_freed_memory_in_heap, seed_everything
+from .core import AudioConfig, TrainConfig, choices, get_device, batched, freed_memory_kept_in_heap, seed_everything
 from .errors import ConfigError, InputError, TrainingDivergedError, quoted
 from .checkpoints import (content_hash, encoder_identity, atomic_write_bytes, save_checkpoint, load_checkpoint, unwrap_model,
                                checkpoint_record, collect_garbage, commit_checkpoint, model_tensors, optimizer_to_flat, remove_temporaries,
@@ -164,7 +164,7 @@ class Trainer:
                  num_workers: int = 0, progress: bool = True,
                  keep_every_epoch: bool = False,  # also keep `epoch_0001` … checkpoints, not just `last` and `best`
                  channels_last: bool|None = None, # default: on CUDA and CPU (faster on both, see below), off elsewhere
-                 keep_cpu_memory: bool = True,    # on CPU, `keep_freed_memory_in_heap()` (process-wide; see below)
+                 keep_cpu_memory: bool = True,    # on CPU, `fit` runs in `freed_memory_kept_in_heap()` (process-wide; see below)
                  deterministic: bool = False,
                  checkpoints: bool = True):       # False: no files; each member's selected weights are kept in memory and loaded at the end
         self.cfg, self.task, self.train_ds, self.val_ds = cfg, task, train_ds, val_ds
@@ -184,7 +184,7 @@ class Trainer:
         if len(train_ds) < cfg.batch_size:
             raise InputError(f'training set: {len(train_ds)} items is fewer than one batch ({cfg.batch_size})')
         self.cuda = self.device.type == 'cuda'
-        self.heap_reuse = keep_cpu_memory and self.device.type == 'cpu' and keep_freed_memory_in_heap()
+        self.heap_reuse = keep_cpu_memory and self.device.type == 'cpu'
         self.amp_dtype = amp_dtype_for(self.device) if cfg.amp else None
         self.scaler = torch.amp.GradScaler('cuda') if self.amp_dtype == torch.float16 else None
         self.channels_last = self.device.type in ('cuda', 'cpu') if channels_last is None else channels_last
@@ -329,6 +329,9 @@ class Trainer:
             stop_after: int|None = None,            # stop after this many epochs of this call (to time-slice a run)
            ) -> dict:
         "Train to `cfg.epochs`; returns the final record (best epoch, best validation loss, paths or, without checkpoints, each member's log)."
+        with freed_memory_kept_in_heap(self.heap_reuse): return self._fit(resume, stop_after)
+
+    def _fit(self, resume, stop_after) -> dict:
         if resume: self.resume(None if resume is True else resume)
         if not self._setup_done: self.task.setup(self); self._setup_done = True
         loaders = [self._loader(self.train_ds, train=True, seed=s) for s in self.data_seeds]

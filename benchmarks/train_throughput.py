@@ -9,7 +9,7 @@ memory so that rendering is excluded from both:
   and then read from the cache (the one-time fill is timed and printed separately); autocast
   (bf16 on CUDA and on CPUs with native bf16) and channels_last; no loader workers
   (`--avgas-workers`), since the items and their content keys are in memory; on CPU, freed memory
-  kept in glibc's heap (`keep_freed_memory_in_heap`, process-wide).
+  kept in glibc's heap while the trainer's `fit` runs (`freed_memory_kept_in_heap`, process-wide).
 * **Sound2Scene-style** — what Sound2Scene's training script does: each data-loader worker computes
   `scipy.signal.spectrogram` for the mixture and for every source (numpy, one clip at a time), and
   every step runs the frozen f_A on the source spectrograms and f_V on the source images, in fp32

@@ -1,4 +1,4 @@
-"""The trainer's CPU allocator setting (`keep_freed_memory_in_heap`) must not make large allocations fail.
+"""The trainer's CPU allocator setting (`freed_memory_kept_in_heap`) must not make large allocations fail.
 
 With mmap disabled, glibc serves large blocks from the heap; threads other than the main one have
 their own arenas, limited to 64 MB heaps, and must still get blocks larger than that (glibc then
@@ -12,8 +12,8 @@ pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != 'glibc', reason='the s
 def test_large_allocations_after_keeping_freed_memory():
     code = textwrap.dedent('''
         import threading, torch
-        from avgas.core import keep_freed_memory_in_heap
-        assert keep_freed_memory_in_heap()
+        from avgas.core import freed_memory_kept_in_heap
+        block = freed_memory_kept_in_heap(); assert block.__enter__()
         sums = []
         def work():
             for _ in range(3):   # allocate, free, allocate again: 256 MB blocks, twice the largest thread heap
@@ -23,6 +23,7 @@ def test_large_allocations_after_keeping_freed_memory():
         work()
         for t in ts: t.join()
         assert sums == [64 * 1024 * 1024.0] * 9, sums
+        block.__exit__(None, None, None)
         print('ok')
     ''')
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)

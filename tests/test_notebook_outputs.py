@@ -35,3 +35,43 @@ def test_figure_notebooks_show_their_figures(nb):
 def test_notebooks_stay_small():
     size = sum(p.stat().st_size for p in NOTEBOOKS)
     assert size < 25e6, f'nbs/*.ipynb hold {size / 1e6:.1f} MB; lower the figures\' DPI'
+
+# An absolute path of the machine that ran a notebook: a temporary folder, a home or work folder, a venv or system path,
+# a Windows drive. (URLs are fine: the lookbehind skips 'https://host/...'.)
+MACHINE_PATH = re.compile(r'(?<![\w:/.~-])(/tmp/|/var/folders/|/private/|/home/|/root/|/Users/|/work/|/opt/|/usr/|/mnt/|/srv/|'
+                          r'/site-packages/|[A-Za-z]:\\(?=[A-Za-z]))[^\s\'"]*')
+
+def output_texts(o: dict) -> list[str]:
+    "The text a reader sees in one saved output (streams, plain/HTML/markdown data, tracebacks)."
+    texts = [''.join(o.get('text', ''))] + [''.join(o.get('traceback', []))]
+    for mime, v in o.get('data', {}).items():
+        if mime.startswith('text/') or mime.endswith('json'): texts.append(''.join(v) if isinstance(v, list) else str(v))
+    return texts
+
+def test_machine_path_pattern():
+    for bad in ('looked for /tmp/tmpv4t20u_x/sound2scene.pth.', "'/tmp/tmpj5n1v0mv/videos/x.mp4'", 'in /work/main/nbs',
+                'File /root/.venv/lib/python3.11/site-packages/x.py', 'C:\\Users\\me'):
+        assert MACHINE_PATH.search(bad), bad
+    for fine in ('https://github.com/postech-ami/Sound2Scene#download-models', 'runs/synth_separator', './checkpoints/',
+                 '<tmp>/sound2scene.pth', 'fg/bg dB', 'a2a+a2v/pit'):
+        assert not MACHINE_PATH.search(fine), fine
+
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=lambda p: p.name)
+def test_saved_outputs_name_no_machine_path(nb):
+    found = [(i, m.group(0)[:120]) for i, c in enumerate(cells(nb)) for o in c.get('outputs', [])
+             for t in output_texts(o) for m in MACHINE_PATH.finditer(t)]
+    assert not found, f'{nb.name}: saved outputs name paths of the machine that ran it (code cell, path): {found[:5]}'
+
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=lambda p: p.name)
+def test_saved_outputs_hold_no_error(nb):
+    bad = [i for i, c in enumerate(cells(nb)) for o in c.get('outputs', [])
+           if o.get('output_type') == 'error' or 'Traceback (most recent call last)' in ''.join(output_texts(o))]
+    assert not bad, f'{nb.name}: code cells {bad} were saved with an error or a traceback in their output'
+
+SWITCHES_BACKEND = re.compile(r'matplotlib\.use\(|^\s*%matplotlib\b|\bswitch_backend\(|\bmpl\.use\(', re.M)
+
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_keep_the_matplotlib_backend(nb):
+    "A notebook (and the library code it exports) never switches the backend: in JupyterLab that breaks every later figure."
+    bad = [i for i, c in enumerate(cells(nb)) if SWITCHES_BACKEND.search(''.join(c['source']))]
+    assert not bad, f'{nb.name}: code cells {bad} switch the matplotlib backend; draw on matplotlib.figure.Figure instead'
