@@ -119,7 +119,8 @@ def cmd_generate(cfg: ExperimentConfig, o: GenerateOptions) -> int:
     method = make_method(cfg, world, o.separator or None)
     print(f'avgas generate: {len(o.audio)} file(s), {world.name} world, method {method.name}, composers {composers}')
     doc = generate_files(world, method, o.audio, out, cfg.generate)
-    print(f'columns of grid.png: {", ".join(f"mixed ({c})" for c in composers)}, then {doc["n_slots"]} separated source(s)')
+    if doc.get('separator'): print(f"separator: {doc['separator']['label']} ({doc['separator']['name']})")
+    print(f"columns of grid.png: {'; '.join(doc['grid']['columns'])}")
     print(f'outputs: {out.resolve()} ({len(doc["images"])} images, grid.png, manifest.json)')
     return 0
 

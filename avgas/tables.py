@@ -38,7 +38,8 @@ def format_table(summary: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
 def to_markdown(df: pd.DataFrame) -> str:
     "A GitHub-flavoured Markdown table (index included), without extra dependencies."
     idx = list(df.index.names) if any(df.index.names) else ['']
-    rows = [[*(i if isinstance(i, tuple) else (i,)), *map(str, r)] for i, r in zip(df.index, df.values.tolist())]
+    cols = [df.iloc[:, k].tolist() for k in range(df.shape[1])]   # column by column: an integer column stays integers
+    rows = [[*(i if isinstance(i, tuple) else (i,)), *map(str, r)] for i, r in zip(df.index, zip(*cols) if cols else [()] * len(df))]
     head = [*idx, *map(str, df.columns)]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     return '\n'.join(lines + ['| ' + ' | '.join(map(str, r)) + ' |' for r in rows]) + '\n'
