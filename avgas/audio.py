@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_audio.ipynb #7e68eed5
 from __future__ import annotations
-import math, sys
+import math, os, stat, sys
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
@@ -13,12 +13,15 @@ import torch.nn.functional as F
 import soundfile as sf
 import torchaudio.functional as AF
 from .core import AudioConfig, shared_dir, SKIP_NO_SHARED
-from .errors import InputError
+from .errors import InputError, path_error, quoted
 from .checkpoints import atomic_path
 
 # %% auto #0
-__all__ = ['check_waveform', 'fit_length', 'kept_span', 'load_audio', 'save_audio', 'psd_spectrogram', 'sound2scene_spectrogram',
-           'Spectrogram', 'scipy_sound2scene_spectrogram', 'spectrogram_parity']
+__all__ = ['POLYPHASE_MAX_ELEMENTS', 'DIRECT_BLOCK_ELEMENTS', 'MAX_AUDIO_BYTES', 'MAX_FALLBACK_BYTES', 'SAMPLE_RATES',
+           'MAX_CHANNELS', 'MAX_AUDIO_SECONDS', 'MAX_DECODED_SAMPLES', 'check_waveform', 'fit_length', 'kept_span',
+           'resample_plan', 'resample', 'open_regular', 'check_audio_header', 'load_audio', 'save_audio',
+           'psd_spectrogram', 'sound2scene_spectrogram', 'Spectrogram', 'scipy_sound2scene_spectrogram',
+           'spectrogram_parity']
 
 # %% ../nbs/03_audio.ipynb #7831b232
 def _fail(src, problem): raise InputError(f'audio {src}: {problem}')
@@ -55,25 +58,116 @@ def kept_span(n: int, sr: int, sample_rate: int, seconds: float|None, offset_s: 
     stop = min(n, math.ceil((first + keep) * down / up) + reach)
     return start, stop, first - start * up // down
 
+# %% ../nbs/03_audio.ipynb #34dff6db
+POLYPHASE_MAX_ELEMENTS = 2**21   # torchaudio's kernel (phases × taps) up to this; beyond it, the direct evaluation
+DIRECT_BLOCK_ELEMENTS = 2**16    # outputs × taps evaluated at once by the direct path (512 kB per float64 temporary)
+
+def _reduced(orig: int, new: int) -> tuple[int, int]: g = math.gcd(orig, new); return orig // g, new // g
+def _reach(O: int, N: int, width: int = 6, rolloff: float = 0.99) -> int:
+    "Input samples each side of an output sample that the filter reaches."
+    return math.ceil(width * max(O, N) / (N * rolloff)) + 1
+
+def resample_plan(orig: int, new: int, width: int = 6, rolloff: float = 0.99) -> dict:
+    "How `resample` converts `orig` Hz to `new` Hz: its path and the most filter elements it holds at once."
+    O, N = _reduced(orig, new)
+    if O == N: return {'path': 'none', 'elements': 0}
+    taps = 2 * math.ceil(width * O / (min(O, N) * rolloff)) + O            # torchaudio's kernel: N phases × taps
+    if N * taps <= POLYPHASE_MAX_ELEMENTS: return {'path': 'polyphase', 'elements': N * taps}
+    taps = 2 * _reach(O, N, width, rolloff) + 1
+    block = max(1, DIRECT_BLOCK_ELEMENTS // taps)
+    return {'path': 'direct', 'elements': block * taps, 'block': block}
+
+# %% ../nbs/03_audio.ipynb #28d07da2
+def _direct_resample(x: torch.Tensor, orig: int, new: int, block: int, width: int = 6, rolloff: float = 0.99) -> torch.Tensor:
+    "torchaudio's windowed-sinc (Hann) resampling of the last dim, evaluated per output sample, `block` outputs at a time."
+    O, N = _reduced(orig, new)
+    n = x.shape[-1]; n_out = math.ceil(N * n / O); r = _reach(O, N, width, rolloff)
+    taps, xd = torch.arange(-r, r + 1), x.reshape(-1, n).to(torch.float64)
+    out = torch.empty(xd.shape[0], n_out, dtype=torch.float64)
+    for k0 in range(0, n_out, block):
+        k = torch.arange(k0, min(k0 + block, n_out))
+        m = (k * O // N)[:, None] + taps                                    # the input samples each output reads
+        t = ((m * N - k[:, None] * O).to(torch.float64) * (rolloff / max(O, N))).clamp_(-width, width)
+        win = torch.cos(t * (math.pi / width / 2)) ** 2
+        t *= math.pi
+        h = torch.where(t == 0, torch.ones_like(t), t.sin() / t) * win * (min(O, N) * rolloff / O)
+        h = h.to(torch.float32).to(torch.float64) * ((m >= 0) & (m < n))    # float32 taps, as torchaudio's kernel
+        out[:, k0:k0 + len(k)] = (xd.index_select(1, m.clamp(0, n - 1).flatten()).view(-1, *m.shape) * h).sum(-1)
+    return out.view(x.shape[:-1] + (n_out,)).to(x.dtype)
+
+def resample(wav: torch.Tensor, orig: int, new: int) -> torch.Tensor:
+    "`torchaudio.functional.resample` (Hann window, width 6, rolloff 0.99) in memory that does not grow as gcd(orig, new) shrinks."
+    plan = resample_plan(orig, new)
+    if plan['path'] == 'none': return wav
+    if plan['path'] == 'polyphase': return AF.resample(wav, orig, new)
+    return _direct_resample(wav, orig, new, plan['block'])
+
+# %% ../nbs/03_audio.ipynb #bf3fbbea
+MAX_AUDIO_BYTES = 2 * 2**30          # an audio file larger than this is refused before it is read
+MAX_FALLBACK_BYTES = 32 * 2**20      # ... and one that only torchaudio reads (decoded whole, its length unknown)
+SAMPLE_RATES = (1000, 768_000)       # Hz, from the file's header
+MAX_CHANNELS = 64
+MAX_AUDIO_SECONDS = 24 * 3600        # the file's duration by its header
+MAX_DECODED_SAMPLES = 2**26          # frames × channels decoded at once (256 MB as float32)
+
+_KINDS = ((stat.S_ISFIFO, 'a pipe (FIFO)'), (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'),
+          (stat.S_ISSOCK, 'a socket'), (stat.S_ISDIR, 'a folder'))
+
+def open_regular(path: str|Path, what: str, max_bytes: int):
+    "`path` opened for binary reading if it is a regular file of at most `max_bytes`; a pipe or device is refused without blocking."
+    p = Path(path)
+    try: fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)   # O_NONBLOCK: opening a pipe does not wait for a writer
+    except OSError as e: raise path_error(p, what, e) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = next((k for test, k in _KINDS if test(st.st_mode)), 'not a regular file')
+            raise InputError(f'{what} {p}: is {kind}, not a regular file; give a file saved on disk')
+        if st.st_size > max_bytes:
+            raise InputError(f'{what} {p}: {st.st_size:,} bytes is larger than the {max_bytes:,} avgas reads; give a shorter or smaller file')
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, 'rb')
+    except BaseException: os.close(fd); raise
+
+def check_audio_header(src, sr: int, channels: int, frames: int|None):
+    "Refuse a sample rate, channel count or duration (from a file's header) outside avgas's limits."
+    lo, hi = SAMPLE_RATES
+    if not lo <= sr <= hi: _fail(src, f'sample rate {quoted(sr)} Hz (from its header) is outside {lo:,}..{hi:,} Hz')
+    if not 1 <= channels <= MAX_CHANNELS: _fail(src, f'{quoted(channels)} channels (from its header): avgas reads 1 to {MAX_CHANNELS}')
+    if frames is not None and frames > MAX_AUDIO_SECONDS * sr:
+        _fail(src, f'{frames:,} frames at {sr} Hz ({frames / sr / 3600:.1f} h, from its header) is longer than the {MAX_AUDIO_SECONDS // 3600} h avgas reads')
+
 # %% ../nbs/03_audio.ipynb #6b01da24
 def _decode(p: Path, sample_rate: int, seconds: float|None, offset_s: float) -> tuple[np.ndarray, int, int|None]:
-    "The frames `load_audio` keeps (frames, channels), their rate, and `kept_span`'s crop start."
-    with open(p, 'rb') as fh:   # a file object: libsndfile then takes any file name, UTF-8 or not
+    "The frames `load_audio` keeps (frames, channels), their rate, and `kept_span`'s crop start; every size checked first."
+    with open_regular(p, 'audio', MAX_AUDIO_BYTES) as fh:   # a file object: libsndfile then takes any file name, UTF-8 or not
         try: f = sf.SoundFile(fh)
         except Exception as e: return _decode_whole_torchaudio(p, e)
         with f:
+            check_audio_header(p, f.samplerate, f.channels, f.frames if f.seekable() else None)
             start, stop, skip = kept_span(f.frames, f.samplerate, sample_rate, seconds, offset_s) if f.seekable() else (0, -1, None)
+            cap = MAX_DECODED_SAMPLES // f.channels   # frames
+            if stop - start > cap:
+                _fail(p, f'would decode {stop - start:,} frames × {f.channels} channels, more than the {MAX_DECODED_SAMPLES:,} samples '
+                         'avgas decodes at once; crop it shorter (a smaller `seconds`) or split the file')
             try:
                 if start: f.seek(start)
-                return f.read(stop - start if stop >= 0 else -1, dtype='float32', always_2d=True), f.samplerate, skip
+                data = f.read(stop - start if stop >= 0 else cap + 1, dtype='float32', always_2d=True)
             except Exception as e: _fail(p, f'cannot be read as audio ({type(e).__name__}: {e})')
+            if data.shape[0] > cap: _fail(p, f'a stream of more than {cap:,} frames × {f.channels} channels: longer than avgas decodes at once')
+            return data, f.samplerate, skip
 
 def _decode_whole_torchaudio(p: Path, why: Exception) -> tuple[np.ndarray, int, None]:
+    size = p.stat().st_size
+    if size > MAX_FALLBACK_BYTES:
+        _fail(p, f'cannot be read by soundfile ({why}), and at {size:,} bytes it is larger than the {MAX_FALLBACK_BYTES:,} that avgas '
+                 'decodes whole with torchaudio; convert it to wav or flac')
     try:
         import torchaudio
         wav, sr = torchaudio.load(str(p))
     except Exception as e:
         _fail(p, f'cannot be read as audio ({type(why).__name__}: {why}; torchaudio: {type(e).__name__}: {e})')
+    check_audio_header(p, sr, wav.shape[0], wav.shape[1])
     print(f'note: audio {p}: soundfile cannot read it ({why}); decoded whole with torchaudio', file=sys.stderr)
     return wav.T.float().numpy(), sr, None
 
@@ -92,7 +186,7 @@ def load_audio(path: str|Path,
     if data.shape[0] == 0: _fail(p, 'is empty (no samples)')
     wav = torch.from_numpy(np.ascontiguousarray(data.mean(axis=1)))
     check_waveform(wav, str(p), allow_silent=allow_silent)
-    if sr != sample_rate: wav = AF.resample(wav, sr, sample_rate)
+    if sr != sample_rate: wav = resample(wav, sr, sample_rate)
     if seconds is not None:
         n = int(round(seconds * sample_rate))
         wav = fit_length(wav, n, int(round(offset_s * sample_rate))) if skip is None else wav[skip:skip + n]

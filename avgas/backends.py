@@ -14,6 +14,7 @@ from .core import PAPER, DETECTOR_PROMPTS, shared_dir, SKIP_NO_SHARED, to_unit
 from .errors import CheckpointError, ConfigError, InputError, MissingInputError
 from .checkpoints import load_strict, read_state_dict
 from .world import Detector, Ranker   # the interfaces these judges implement
+from .reproduce import import_real     # the packages of the `real` extra: a missing one is a ConfigError naming it
 
 
 # %% auto #0
@@ -66,7 +67,7 @@ class UltralyticsDetector:
     def __init__(self, weights: str|Path,
                  prompts: dict[str, str]|None = None,  # avgas class -> the detector's label; default Table 5
                  conf: float = 0.25, imgsz: int = 640, task: str = 'detect'):
-        from ultralytics import YOLO
+        YOLO = import_real('ultralytics').YOLO
         self.weights = safe_ultralytics_weights(_require_file(weights, 'detector weights', 'Pass an ultralytics-loadable file.'))
         self.model = YOLO(str(self.weights), task=task)
         self.prompts = dict(DETECTOR_PROMPTS if prompts is None else prompts)
@@ -94,7 +95,7 @@ class YoloWorldDetector(UltralyticsDetector):
                  text_features: torch.Tensor|None = None,  # (n_prompts, 512), in the order of `self.vocabulary`
                  clip_weights: str|Path|None = None,       # CLIP ViT-B/32 weights for the text encoder
                  conf: float = 0.05, imgsz: int = 640):
-        from ultralytics import YOLOWorld
+        YOLOWorld = import_real('ultralytics').YOLOWorld
         w = Path(weights)
         if w.suffix not in ('.yaml', '.yml'):
             safe_ultralytics_weights(_require_file(w, 'YOLO-World weights', 'Download yolov8x-worldv2.pt (the paper\'s) from the Ultralytics releases.'), 'YOLO-World weights')
@@ -201,7 +202,8 @@ class ClipModel:
     def __init__(self, weights: str|Path|None,
                  arch: str = 'ViT-B-32-quickgelu',   # OpenAI's weights (the paper's CLIP) need QuickGELU
                  device: str = 'cpu', _random: bool = False):
-        import logging, open_clip
+        import logging
+        open_clip = import_real('open_clip')
         if weights is None and not _random:
             raise InputError('ClipModel: no weights file given (use ClipModel.random_init() only in tests)')
         if arch not in CLIP_ARCHS: raise ConfigError(f'CLIP architecture {arch!r}: expected one of {list(CLIP_ARCHS)}')
@@ -292,6 +294,7 @@ def fid_and_is(real: torch.Tensor, fake: torch.Tensor,   # (B, 3, H, W) in [-1, 
                inception_weights: str|Path|None = None,  # pt_inception-2015-12-05 weights file
                splits: int = 1) -> dict:
     "FID of `fake` against `real`, and IS of `fake`, with the name of the extractor behind each."
+    if features is None or logits is None: import_real('torch_fidelity')   # torchmetrics' Inception is torch-fidelity's network
     import warnings
     from torchmetrics.image.fid import FrechetInceptionDistance
     from torchmetrics.image.inception import InceptionScore
@@ -325,6 +328,7 @@ class InceptionFeatures:
     "The FID/IS Inception-v3 (torch-fidelity's weights, read safely), built once: `features` (2048-d pool) and `logits` (unbiased)."
     name = 'inception-v3 (pt_inception-2015-12-05)'
     def __init__(self, weights: str|Path):
+        import_real('torch_fidelity')   # torchmetrics' Inception is torch-fidelity's network
         from torchmetrics.image.fid import NoTrainInceptionV3
         with checked_inception_weights(weights) as w:
             try: self.net = NoTrainInceptionV3(name='inception-v3-compat', features_list=['2048', 'logits_unbiased'], feature_extractor_weights_path=w)

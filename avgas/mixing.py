@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_mixing.ipynb #07d876cb
 from __future__ import annotations
-import copy, csv, json
+import copy, csv, json, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -15,12 +15,13 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 from .core import PAPER, ClassTable, Combination, MixConfig, UnknownClassError, shared_dir, SKIP_NO_SHARED
 from .checkpoints import content_hash
-from .audio import load_audio, check_waveform
+from .audio import load_audio, check_waveform, open_regular
 from .errors import InputError
 
 # %% auto #0
-__all__ = ['SinglePair', 'PairSource', 'vggsound_name', 'read_labels_csv', 'load_image', 'VGGSoundPairs', 'MixtureDataset',
-           'ListPairs', 'loudness_ratio_db', 'collate_mixtures', 'with_content_keys', 'InMemoryDataset']
+__all__ = ['MAX_IMAGE_PIXELS', 'MAX_IMAGE_BYTES', 'BACKGROUND', 'SinglePair', 'PairSource', 'vggsound_name', 'read_labels_csv',
+           'load_image', 'VGGSoundPairs', 'MixtureDataset', 'ListPairs', 'loudness_ratio_db', 'collate_mixtures',
+           'with_content_keys', 'InMemoryDataset']
 
 # %% ../nbs/04_mixing.ipynb #7cd97cbc
 @dataclass
@@ -62,15 +63,48 @@ def read_labels_csv(path: str|Path) -> dict[str, str]:
     return out
 
 # %% ../nbs/04_mixing.ipynb #3c762f51
+MAX_IMAGE_PIXELS = 2**25        # width × height from the header; more is refused before decoding (PIL warns only at 89 M)
+MAX_IMAGE_BYTES = 256 * 2**20   # a larger image file is refused before it is read
+BACKGROUND = 1.0                # transparent pixels are composited over white, as a viewer shows them
+
+def _image_array(im: Image.Image, p: Path) -> np.ndarray|None:
+    "(H, W, 3) float32 in [0, 1] read in the image's own mode and bit depth; None for 8-bit modes without alpha (PIL converts those)."
+    m = im.mode
+    if m.startswith('I;16') or m in ('I', 'F'):   # one 16-bit, 32-bit integer or float channel: no 8-bit step
+        a = np.asarray(im).astype(np.float64)
+        if m == 'F':
+            if not np.isfinite(a).all(): raise InputError(f'image {p}: float pixels that are NaN or infinite')
+            a = a.clip(0, 1)
+        elif a.min() < 0 or a.max() > 65535:
+            raise InputError(f'image {p}: 32-bit integer pixels in {a.min():.0f}..{a.max():.0f}; avgas reads 8- and 16-bit integer images')
+        else: a = a / 65535
+        return np.repeat(a.astype(np.float32)[..., None], 3, axis=2)
+    if m in ('LA', 'La', 'PA', 'RGBA', 'RGBa') or 'transparency' in im.info:   # alpha (premultiplied or not), or a transparent colour
+        a = np.asarray(im.convert('RGBA'), dtype=np.float32) / 255
+        return a[..., :3] * a[..., 3:] + BACKGROUND * (1 - a[..., 3:])
+    return None
+
 def load_image(path: str|Path, size: int|None = None) -> torch.Tensor:
-    "Read an image as (3, H, W) float32 in [0, 1], optionally resized to size × size (bicubic)."
+    "Read an image as (3, H, W) float32 in [0, 1], optionally resized to size × size (bicubic); its size is checked before decoding."
     p = Path(path)
     if not p.exists(): raise InputError(f'image {p}: file does not exist')
-    try:
-        im = Image.open(p); im = im.convert('RGB')
-    except Exception as e: raise InputError(f'image {p}: cannot be read as an image ({type(e).__name__}: {e})') from None
-    if size: im = im.resize((size, size), Image.BICUBIC)
-    return torch.from_numpy(np.asarray(im, dtype=np.float32) / 255.0).permute(2, 0, 1).contiguous()
+    with open_regular(p, 'image', MAX_IMAGE_BYTES) as fh, warnings.catch_warnings():
+        warnings.simplefilter('ignore', Image.DecompressionBombWarning)   # the limit below is lower
+        try:
+            im = Image.open(fh); w, h = im.size   # the header only
+            if w * h > MAX_IMAGE_PIXELS:
+                raise InputError(f'image {p}: {w:,} × {h:,} pixels (from its header) is more than the {MAX_IMAGE_PIXELS:,} '
+                                 'avgas decodes; give a smaller image')
+            a = _image_array(im, p)
+            if a is None: im = im.convert('RGB')
+        except Image.DecompressionBombError as e: raise InputError(f'image {p}: refused before decoding: {e}') from None
+        except InputError: raise
+        except Exception as e: raise InputError(f'image {p}: cannot be read as an image ({type(e).__name__}: {e})') from None
+    if a is None:   # 8-bit RGB, grey, palette, CMYK, YCbCr...: exactly as before
+        if size: im = im.resize((size, size), Image.BICUBIC)
+        return torch.from_numpy(np.asarray(im, dtype=np.float32) / 255.0).permute(2, 0, 1).contiguous()
+    if size: a = np.stack([np.asarray(Image.fromarray(a[..., c], 'F').resize((size, size), Image.BICUBIC)) for c in range(3)], 2)
+    return torch.from_numpy(np.ascontiguousarray(a.clip(0, 1), dtype=np.float32)).permute(2, 0, 1).contiguous()
 
 # %% ../nbs/04_mixing.ipynb #1d0c5f86
 class VGGSoundPairs:

@@ -30,8 +30,8 @@ from .report import write_study_report
 
 # %% auto #0
 __all__ = ['IS_CLAIM', 'demo_experiment', 'StudyConfig', 'three_source_combinations', 'RenderedOnce', 'study_datasets',
-           'train_alone', 'train_separators', 'split_by_seed', 'evaluate_all', 'prefetch_pairs', 'reference_images',
-           'study_quality', 'run_study']
+           'train_alone', 'train_separators', 'seed_shares', 'split_by_seed', 'evaluate_all', 'prefetch_pairs',
+           'reference_images', 'study_quality', 'run_study']
 
 # %% ../nbs/23_study.ipynb #ba387f48
 def demo_experiment() -> ExperimentConfig:
@@ -202,9 +202,19 @@ def train_separators(W: World, groups: list[tuple[dict, list[tuple[str, int]], i
 
 
 # %% ../nbs/23_study.ipynb #b5f7ee20
+def seed_shares(combinations: Sequence, n: int) -> list[int]:
+    "Which of n seeds judges each mixture: each combination's mixtures dealt out in turn, starting one seed later for each combination."
+    # not every n-th mixture: test sets list the combinations in turn, so with 20 of them and 4 seeds a
+    # seed would meet only 5 combinations, and seed and combination would be confounded
+    first, count, out = {}, {}, []
+    for c in combinations:
+        first.setdefault(c, len(first)); out.append((first[c] + count.get(c, 0)) % n); count[c] = count.get(c, 0) + 1
+    return out
+
 def split_by_seed(items: list, seeds: Sequence[int]) -> dict[int, list]:
-    "Every seed its own share of the test mixtures (every len(seeds)-th, so each combination is spread evenly): each mixture judged once per method."
-    return {s: items[k::len(seeds)] for k, s in enumerate(seeds)}
+    "Every seed its own share of the test mixtures, every combination spread evenly over the seeds (`seed_shares`): each mixture judged once per method."
+    share = seed_shares([tuple(it['classes']) for it in items], len(seeds))
+    return {s: [it for it, k2 in zip(items, share) if k2 == k] for k, s in enumerate(seeds)}
 
 @torch.no_grad()
 def evaluate_all(W: World, methods_by_seed: dict, items_by_seed: dict, composers, roles, sc: StudyConfig,

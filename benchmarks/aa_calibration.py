@@ -37,7 +37,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     if a.pool < 2 * a.seeds or a.reps < 1:
         print(f'aa_calibration: --pool {a.pool} must be at least twice --seeds {a.seeds}, and --reps at least 1', file=sys.stderr); return 2
-    from avgas.study import StudyConfig, study_datasets, train_separators, prefetch_pairs, _variant
+    from avgas.study import StudyConfig, study_datasets, train_separators, prefetch_pairs, seed_shares, _variant
     from avgas.worlds import build_world
     from avgas.evaluate import evaluate_method
     from avgas.generate import mixed_composers
@@ -63,12 +63,13 @@ def main(argv=None) -> int:
     t_eval = time.perf_counter() - t0 - t_train
     rng = np.random.default_rng(0)
     n_items, out = len(items), []
+    shares = np.array(seed_shares([tuple(it['classes']) for it in items], a.seeds))   # the study's split: every seed meets every combination
     for rep in range(a.reps):
         draw = rng.permutation(a.pool)[:2 * a.seeds]
         sides = []
         for name, side in (('A', draw[:a.seeds]), ('B', draw[a.seeds:])):
             for i, s in enumerate(side):   # the i-th seed of each side judged on the i-th share of the mixtures, as the study does
-                share = judged[(judged['seed'] == s) & (judged['item'] % a.seeds == i)]
+                share = judged[(judged['seed'] == s) & (shares[judged['item'].to_numpy()] == i)]
                 sides.append(share.assign(method=name, seed=i))
         both = pd.concat(sides, ignore_index=True)
         if a.without_combinations: both = both.drop(columns='combination')

@@ -1,7 +1,7 @@
 """The fault suite: every way a user's input can be wrong, run through the `avgas` console script as a user
 runs it. Each case must end with exit code 2 and one paragraph on stderr, `avgas: error: ...`, that names the
 input at fault and says what is wrong, with no traceback. A new case is one line of CASES."""
-import json, os, resource, signal, subprocess, sys, time
+import json, os, resource, signal, struct, subprocess, sys, time, zlib
 from pathlib import Path
 import numpy as np
 import pytest
@@ -34,6 +34,37 @@ def two_images(kind='mixed'): return {'images': [{'image': f'{k}.png', 'kind': k
 def checkpoint_pointing_to(ref):
     return text('run/best.json', json.dumps({'format': 'avgas-checkpoint-1', 'weights': ref, 'weights_sha256': '0' * 64,
                                              'meta': {'experiment': {'separator': {}, 'audio': {}, 'train': {}}}}))
+
+def fifo(name):
+    def make(d): os.mkfifo(d/name)
+    return make
+
+def device(name):
+    def make(d): (d/name).symlink_to('/dev/zero')
+    return make
+
+def wav_header(sr, channels, seconds=0.1):
+    "x.wav: a PCM_U8 wav header claiming `sr` Hz and `channels` channels; its data a hole in the file."
+    def make(d):
+        n = int(sr * seconds) * channels
+        with open(d/'x.wav', 'wb') as f:
+            f.write(b'RIFF' + struct.pack('<I', 36 + n) + b'WAVEfmt ' + struct.pack('<IHHIIHH', 16, 1, channels, sr, sr * channels, channels, 8)
+                    + b'data' + struct.pack('<I', n))
+            f.truncate(44 + n)
+    return make
+
+def png_header(name, w, h):
+    "A valid PNG whose header claims w × h grey pixels (a few hundred bytes on disk)."
+    def make(d):
+        chunk = lambda t, b: struct.pack('>I', len(b)) + t + b + struct.pack('>I', zlib.crc32(t + b))
+        (d/name).write_bytes(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 0, 0, 0, 0))
+                             + chunk(b'IDAT', zlib.compress(b'', 9)) + chunk(b'IEND', b''))
+    return make
+
+def then(*setups):
+    def make(d):
+        for s in setups: s(d)
+    return make
 
 def videos(d): (d/'videos').mkdir()
 def csv_rows(rows): return text('vgg.csv', rows, videos)
@@ -86,6 +117,14 @@ CASES = [  # (name, setup, argv ({d}: the case's folder), what the one-paragraph
     ('checkpoint weights abs',   checkpoint_pointing_to('/etc/passwd'), ['evaluate', '--separator', '{d}/run/best.json'], "weights entry '/etc/passwd' must be a file name"),
     ('audio missing',            None,                 GEN,                                              'x.wav'),
     ('audio not audio',          text('x.wav', 'RIFF\x00\x00garbage'), GEN,                              'cannot be read as audio'),
+    ('audio is a pipe',          fifo('x.wav'),        GEN,                                              'x.wav'),   # refused by generate's file check; load_audio's own message: test_input_bounds
+    ('audio is a device',        device('x.wav'),      GEN,                                              'x.wav'),
+    ('audio 100 channels',       wav_header(16000, 100), GEN,                                            '100 channels (from its header)'),
+    ('audio rate 2 MHz',         wav_header(2_000_000, 1), GEN,                                          'sample rate 2000000 Hz (from its header)'),
+    ('image header 6000x6000',   then(manifest(two_images()), png_header('0.png', 6000, 6000)), ['evaluate', '--images', '{d}', '--classes', 'dog barking+hail'],
+                                 '0.png: 6,000 × 6,000 pixels (from its header) is more than'),
+    ('image is a pipe',          then(manifest(two_images()), lambda d: (d/'0.png').unlink(), fifo('0.png')), ['evaluate', '--images', '{d}', '--classes', 'dog barking+hail'],
+                                 '0.png: is a pipe (FIFO), not a regular file'),
 ]
 
 
