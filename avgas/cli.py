@@ -33,7 +33,7 @@ def cmd_demo(dc, o: DemoOptions) -> int:
     from avgas.demo import run_demo
     from avgas.experiment import schedule_name
     if o.quick and o.schedule != 'demo': raise ConfigError(f'avgas demo: --quick is the demo schedule\'s smoke version; it cannot run --schedule {o.schedule}')
-    out = prepare_out(o.out, 'report folder'); t0 = time.perf_counter()
+    out = prepare_out(o.out, 'report folder', lock=True); t0 = time.perf_counter()
     print(f"avgas demo: {'quick ' if o.quick else ''}study on the {dc.experiment.world} world, schedule {schedule_name(dc.experiment)} -> {out.resolve()}", flush=True)
     run_demo(out, dc, progress=o.progress)
     print(f'done in {time.perf_counter() - t0:.0f} s')
@@ -63,7 +63,7 @@ def cmd_pretrain_synth(cfg, o: PretrainOptions) -> int:
         from avgas.synth.parts import add_sound2scene_net
         rec = add_sound2scene_net(o.out or None, steps=2 if o.quick else 400, show=o.progress)
         print(f"Sound2Scene audio net: class R@1 {rec['metrics']['class_r1']}% on held-out clips, in {rec['seconds']} s"); return 0
-    m = pretrain_synth(cfg, prepare_out(o.out) if o.out else None, show=o.progress, sound2scene_steps=2 if o.quick else 400)
+    m = pretrain_synth(cfg, prepare_out(o.out, lock=True) if o.out else None, show=o.progress, sound2scene_steps=2 if o.quick else 400)
     failed = [k for k, t in GATES.items() if m[k] < t]
     print('gates: all passed' if not failed else f'gates failed: {failed}')
     return 3 if failed and o.require_gates else 0
@@ -90,7 +90,7 @@ def cmd_train(cfg: ExperimentConfig, o: TrainOptions) -> int:
     out = Path(o.out or (cfg.train.out_dir + ('_smoke' if o.smoke else '')))
     world = build_world(cfg)
     if main_rank:
-        prepare_out(out)
+        prepare_out(out, lock=True)
         print(f'avgas train: {world.name} world, alignment {cfg.train.alignment}, assignment {cfg.train.assignment}, '
               f'N = {cfg.separator.n_slots}, D = {cfg.separator.dim}, {cfg.train.epochs} epochs -> {out}', flush=True)
     res = train_experiment(cfg, world, out, o.resume, o.workers, o.progress)
@@ -103,7 +103,7 @@ def cmd_train(cfg: ExperimentConfig, o: TrainOptions) -> int:
 @dataclass
 class GenerateOptions:
     audio: list[str] = field(default_factory=list, metadata={'positional': True, 'metavar': 'AUDIO'})  # audio files (wav/flac/ogg; any rate, mono or stereo)
-    out: str = field(default='', metadata={'required': True, 'metavar': 'DIR'})   # output folder
+    out: str = field(default='', metadata={'required': True, 'metavar': 'DIR'})   # output folder; a re-run replaces its images only once the new set is complete (a failed run leaves the previous set as it was); one run per folder at a time
     separator: str = field(default='', metadata={'metavar': 'CHECKPOINT'})   # separator checkpoint (best.json or run folder) from avgas train (default: the world's own, if it ships one)
 
 # %% ../nbs/25_cli.ipynb #16d6a4da
@@ -115,7 +115,7 @@ def cmd_generate(cfg: ExperimentConfig, o: GenerateOptions) -> int:
     if missing: raise MissingInputError(f'audio file(s) not found: {", ".join(missing)}')
     world = build_world(cfg)
     composers = mixed_composers(cfg.generate, world)      # options are checked before any model loads
-    out = prepare_out(o.out)
+    out = prepare_out(o.out, lock=True)
     method = make_method(cfg, world, o.separator or None)
     print(f'avgas generate: {len(o.audio)} file(s), {world.name} world, method {method.name}, composers {composers}')
     doc = generate_files(world, method, o.audio, out, cfg.generate)
@@ -143,7 +143,7 @@ def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
     world = build_world(cfg)
     if o.images:
         df = evaluate_folder(o.images, world, o.classes.split('+') if o.classes else None)
-        out = prepare_out(o.out or o.images)
+        out = prepare_out(o.out or o.images, lock=True)
         with atomic_path(out/'evaluation.csv', 'table') as tmp: df.to_csv(tmp, index=False)
         print(f"{len(df)} mixed images judged by {world.detector.name}: CRS {100 * df['all_found'].mean():.1f}%"
               + (f", R@K {100 * df['recall_top_n'].mean():.1f}%" if 'recall_top_n' in df else ''))
@@ -152,7 +152,7 @@ def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
     sep = o.separator or (None if cfg.method == 'sound2scene' else str(Path(cfg.train.out_dir)/'best.json'))
     methods = [Sound2SceneMethod(world.audio_encoder, 'Sound2Scene')]
     if sep: methods.append(AVGASMethod.from_checkpoint(sep))
-    out = prepare_out(o.out or (Path(sep).parent if sep and Path(sep).suffix else sep or 'avgas-evaluate'))
+    out = prepare_out(o.out or (Path(sep).parent if sep and Path(sep).suffix else sep or 'avgas-evaluate'), lock=True)
     files = evaluate_end_to_end(cfg, world, methods, out)
     for k in ('table1_mixed', 'table2_separated_foreground', 'table3_separated_background'): print(files[k].read_text())
     print(f'outputs: {out.resolve()}')
@@ -175,7 +175,7 @@ def cmd_reproduce(_, o: ReproduceOptions) -> int:
     if not o.configs: raise InputError('reproduce: give at least one experiment config (a YAML file or a shipped name, e.g. avgas_a2a)')
     cfgs = [load_config(ExperimentConfig, c) for c in o.configs]
     if o.overrides: cfgs = [apply_overrides(c, o.overrides) for c in cfgs]
-    out = prepare_out(o.out)
+    out = prepare_out(o.out, lock=True)
     files = reproduce(cfgs, out, o.configs, o.workers, o.progress, log=lambda m: print(m, flush=True))
     for k in ('table1_mixed', 'table2_separated_foreground', 'table3_separated_background'): print(files[k].read_text())
     print(f'outputs: {out.resolve()}')
@@ -210,6 +210,7 @@ def cmd_prepare_vggsound(_, o: PrepareOptions) -> int:
     if o.workers < 1: raise ConfigError(f'--workers {o.workers}: must be at least 1')
     if o.min_seconds < 0: raise ConfigError(f'--min-seconds {o.min_seconds}: must be at least 0')
     if o.frames_json: read_frames_json(o.frames_json)   # a bad file is reported before any video is decoded
+    prepare_out(o.out, lock=True)   # one run per folder: a second one would rewrite the same files
     print(f'preparing VGGSound clips from {o.video_dir} listed in {o.csv} with {o.workers} process(es)')
     s = prepare_vggsound(o.video_dir, o.csv, o.out, o.frames_json or None, o.workers, o.split or None, min_seconds=o.min_seconds)
     print(f"prepared {s['prepared']}, already done {s['already_done']}, skipped {len(s['skipped'])} in {s['seconds']} s")
@@ -338,4 +339,8 @@ def main(argv: list[str]|None = None) -> int:
     except OSError as e:   # an OS refusal on a path the user gave (a permission, a full disk) that no layer turned into an AvgasError
         if e.filename is None: raise
         return _report(path_error(e.filename, 'file', e))
-    except KeyboardInterrupt: print('avgas: interrupted', file=sys.stderr); return 130
+    except KeyboardInterrupt as e:   # Ctrl-C, or SIGTERM (`avgas.launch.Terminated`)
+        from avgas.launch import interrupted
+        return interrupted(e)
+    finally:
+        if 'avgas.outputs' in sys.modules: sys.modules['avgas.outputs'].release_outputs()   # the output folders this run held

@@ -13,14 +13,15 @@ import torch.nn.functional as F
 from .core import AudioConfig, ExperimentConfig, GenerateConfig, SeparatorConfig, TrainConfig, to_unit
 from .errors import CheckpointError, ConfigError, InputError, MissingInputError
 from .checkpoints import atomic_path, checkpoint_record, load_checkpoint
+from .outputs import output_stems, staged_outputs
 from .biggan import ImageGenerator, module_device, sample_z
 from .world import SourceRoles, World
 
 # %% auto #0
-__all__ = ['Composer', 'COMPOSERS', 'blend_embeddings', 'slerp_embeddings', 'register_composer', 'render', 'blend', 'blend_unit',
-           'slerp', 'separate', 'generate', 'backdrop_mask', 'layered', 'Sound2SceneMethod', 'method_label',
-           'separator_label', 'AVGASMethod', 'save_png', 'labelled_grid', 'make_method', 'mixed_composers',
-           'generate_files', 'unique_stems']
+__all__ = ['Composer', 'COMPOSERS', 'GENERATE_BATCH', 'GRID_ROWS', 'blend_embeddings', 'slerp_embeddings', 'register_composer',
+           'render', 'blend', 'blend_unit', 'slerp', 'separate', 'generate', 'backdrop_mask', 'layered',
+           'Sound2SceneMethod', 'method_label', 'separator_label', 'AVGASMethod', 'save_png', 'labelled_grid',
+           'make_method', 'mixed_composers', 'generate_files']
 
 # %% ../nbs/18_generate.ipynb #f6fb2395
 def _weights(n: int, lam: float, weights, device) -> torch.Tensor:
@@ -301,51 +302,55 @@ def mixed_composers(gen: GenerateConfig, world: World) -> list[str]:
     return names
 
 # %% ../nbs/18_generate.ipynb #3357fd61
+GENERATE_BATCH = 16   # inputs read, embedded and rendered at a time: memory does not grow with their number
+GRID_ROWS = 64        # grid.png shows the first this many inputs, a row each; manifest.json lists every image
+
+def _previous_images(out: Path) -> list[str]:
+    "The images the manifest already in `out` lists: a complete re-run replaces them, or removes those it does not make."
+    try: doc = json.loads((out/'manifest.json').read_text(encoding='utf-8'))
+    except (OSError, ValueError): return []
+    imgs = doc.get('images') if isinstance(doc, dict) else None
+    return [e['image'] for e in imgs if isinstance(e, dict) and isinstance(e.get('image'), str)] if isinstance(imgs, list) else []
+
 def generate_files(world: World, method: nn.Module, audio_files: Sequence[str|Path], out: str|Path,
-                   gen: GenerateConfig|None = None) -> dict:
-    "Mixed and separated images of audio files into `out` (PNGs, grid.png, manifest.json); returns the manifest."
+                   gen: GenerateConfig|None = None, batch: int = GENERATE_BATCH) -> dict:
+    "Mixed and separated images of audio files into `out` (PNGs, grid.png, manifest.json), `batch` inputs at a time, all or nothing; returns the manifest."
     from avgas.audio import load_audio
     gen = gen or GenerateConfig(); composers = mixed_composers(gen, world)
     roles = world.roles() if 'layered' in composers else None
     if 'layered' in composers and roles is None: raise ConfigError(f"the 'layered' composer needs source roles, which the {world.name} world does not give")
-    files = [Path(f) for f in audio_files]
-    wavs = torch.stack([load_audio(f, world.audio.sample_rate, world.audio.seconds) for f in files])
-    h = method.embed(wavs)
-    out = Path(out)
-    kw = dict(seed=gen.seed, truncation=gen.truncation, lam=gen.lam, roles=roles)
-    mixed = {c: generate(world.generator, h, c, **kw)[:, 0] for c in composers}
-    sep = generate(world.generator, h, 'separate', **kw)
-    stems = unique_stems(files)
-    manifest, rows = [], []
-    for i, (f, stem) in enumerate(zip(files, stems)):
-        for c in composers:
-            save_png(mixed[c][i], out/f'{stem}_mixed_{c}.png')
-            manifest.append({'image': f'{stem}_mixed_{c}.png', 'audio': str(f), 'kind': 'mixed', 'composer': c, 'method': method.name})
-        for k in range(sep.shape[1]):
-            save_png(sep[i, k], out/f'{stem}_source{k + 1}.png')
-            manifest.append({'image': f'{stem}_source{k + 1}.png', 'audio': str(f), 'kind': 'separated', 'slot': k, 'method': method.name})
-        rows.append(torch.cat([torch.stack([mixed[c][i] for c in composers]), sep[i]]))
-    from avgas import __version__
-    ck = getattr(method, 'checkpoint', None)
-    cols = [f'mixed ({c})\n' + ("paper's Eq. 4" if c == 'blend' else 'ours') for c in composers]
-    cols += [f'separated\nslot {k + 1}' for k in range(sep.shape[1])] if ck or sep.shape[1] > 1 else ["the mixture's\nembedding"]
-    title = method.name + (f" — separator {ck['name']}" + (' (the default)' if ck.get('default') else '') + f"\n{ck['label']}"
-                           + (" — PIT is our extension: not one of the paper's models" if ck['assignment'] == 'pit' else '') if ck else '')
-    title += f"\nλ = {gen.lam:g}, noise seed {gen.seed}, truncation {gen.truncation or 'none'}; {world.name} world; avgas {__version__}"
-    grid = labelled_grid(torch.stack(rows), [f.name for f in files], cols, title)
-    with atomic_path(out/'grid.png', 'image') as tmp: grid.save(tmp, format='png')
-    doc = {'avgas_version': __version__, 'method': method.name, 'separator': ck, 'world': world.name, 'composers': composers,
-           'lam': gen.lam, 'truncation': gen.truncation, 'seed': gen.seed, 'n_slots': int(sep.shape[1]),
-           'grid': {'rows': [f.name for f in files], 'columns': [c.replace('\n', ' ') for c in cols]}, 'images': manifest}
-    with atomic_path(out/'manifest.json', 'manifest') as tmp: tmp.write_text(json.dumps(doc, indent=1))
+    files, out, G = [Path(f) for f in audio_files], Path(out), world.generator
+    if not files: raise InputError('generate: no audio files given')
+    z = sample_z(len(files), G.dim_z, gen.truncation, torch.Generator().manual_seed(gen.seed))   # the noise one batch of all would get
+    kw, manifest, rows, stems = dict(lam=gen.lam, roles=roles), [], [], None
+    with staged_outputs(out, _previous_images(out)) as stage:   # a failure anywhere leaves `out` as it was
+        for s in range(0, len(files), batch):
+            part, zs = files[s:s + batch], z[s:s + batch]
+            h = method.embed(torch.stack([load_audio(f, world.audio.sample_rate, world.audio.seconds) for f in part]))
+            mixed = {c: generate(G, h, c, z=zs, **kw)[:, 0].cpu() for c in composers}
+            sep = generate(G, h, 'separate', z=zs, **kw).cpu()
+            stems = stems or output_stems(files, [f'_mixed_{c}.png' for c in composers] + [f'_source{k + 1}.png' for k in range(sep.shape[1])],
+                                          reserved=('grid.png', 'manifest.json'))
+            for i, (f, stem) in enumerate(zip(part, stems[s:])):
+                for c in composers:
+                    save_png(mixed[c][i], stage/f'{stem}_mixed_{c}.png')
+                    manifest.append({'image': f'{stem}_mixed_{c}.png', 'audio': str(f), 'kind': 'mixed', 'composer': c, 'method': method.name})
+                for k in range(sep.shape[1]):
+                    save_png(sep[i, k], stage/f'{stem}_source{k + 1}.png')
+                    manifest.append({'image': f'{stem}_source{k + 1}.png', 'audio': str(f), 'kind': 'separated', 'slot': k, 'method': method.name})
+                if len(rows) < GRID_ROWS: rows.append(torch.cat([torch.stack([mixed[c][i] for c in composers]), sep[i]]))
+        from avgas import __version__
+        ck = getattr(method, 'checkpoint', None)
+        cols = [f'mixed ({c})\n' + ("paper's Eq. 4" if c == 'blend' else 'ours') for c in composers]
+        cols += [f'separated\nslot {k + 1}' for k in range(sep.shape[1])] if ck or sep.shape[1] > 1 else ["the mixture's\nembedding"]
+        title = method.name + (f" — separator {ck['name']}" + (' (the default)' if ck.get('default') else '') + f"\n{ck['label']}"
+                               + (" — PIT is our extension: not one of the paper's models" if ck['assignment'] == 'pit' else '') if ck else '')
+        title += f"\nλ = {gen.lam:g}, noise seed {gen.seed}, truncation {gen.truncation or 'none'}; {world.name} world; avgas {__version__}"
+        if len(files) > len(rows): title += f'\nthe first {len(rows)} of {len(files)} inputs (manifest.json lists every image)'
+        shown = [f.name for f in files[:len(rows)]]
+        with atomic_path(stage/'grid.png', 'image') as tmp: labelled_grid(torch.stack(rows), shown, cols, title).save(tmp, format='png')
+        doc = {'avgas_version': __version__, 'method': method.name, 'separator': ck, 'world': world.name, 'composers': composers,
+               'lam': gen.lam, 'truncation': gen.truncation, 'seed': gen.seed, 'n_slots': int(sep.shape[1]),
+               'grid': {'rows': shown, 'columns': [c.replace('\n', ' ') for c in cols], 'inputs': len(files)}, 'images': manifest}
+        with atomic_path(stage/'manifest.json', 'manifest') as tmp: tmp.write_text(json.dumps(doc, indent=1))
     return doc
-
-# %% ../nbs/18_generate.ipynb #c6636840
-def unique_stems(files: Sequence[Path]) -> list[str]:
-    "Output name stems of input files: the file stem, with a number added where two inputs share it."
-    stems = [f.stem for f in files]; seen: dict[str, int] = {}
-    out = []
-    for s in stems:
-        seen[s] = seen.get(s, 0) + 1
-        out.append(s if stems.count(s) == 1 else f'{s}-{seen[s]}')
-    return out

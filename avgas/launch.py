@@ -4,25 +4,53 @@
 
 # %% ../nbs/26_launch.ipynb #07e2be6b
 from __future__ import annotations
-import sys
+import os, sys
 
 # %% auto #0
-__all__ = ['main']
+__all__ = ['Terminated', 'interrupted', 'QuietStdout', 'main']
 
 # %% ../nbs/26_launch.ipynb #d6d04fb1
+class Terminated(KeyboardInterrupt):
+    "A SIGTERM, raised where a Ctrl-C would be: the same clean-up (workers stopped, temporary files removed), exit status 143."
+
+def interrupted(e: BaseException) -> int:
+    "The one line and the exit status of an interrupt: 143 for SIGTERM, 130 for Ctrl-C."
+    term = isinstance(e, Terminated)
+    print('avgas: terminated' if term else 'avgas: interrupted', file=sys.stderr)
+    return 143 if term else 130
+
+class QuietStdout:
+    "stdout whose reader may go away (`avgas demo | head -1`): from then on its output goes to /dev/null, and the run goes on."
+    def __init__(self, stream): self.stream = stream
+    def __getattr__(self, name): return getattr(self.stream, name)
+    def _gone(self):
+        try:
+            null = os.open(os.devnull, os.O_WRONLY); os.dup2(null, self.stream.fileno()); os.close(null)
+        except (OSError, ValueError, AttributeError): pass
+    def write(self, s):
+        try: return self.stream.write(s)
+        except BrokenPipeError: self._gone(); return len(s)
+    def flush(self):
+        try: self.stream.flush()
+        except BrokenPipeError: self._gone()
+
+# %% ../nbs/26_launch.ipynb #d824d211
 def main(argv: list[str]|None = None) -> int:
-    "Run `avgas.cli.main`; a Ctrl-C at any point, imports included, prints `avgas: interrupted` and returns 130."
+    "Run `avgas.cli.main`: Ctrl-C at any point, imports included, prints `avgas: interrupted` (130); SIGTERM the same way, `avgas: terminated` (143)."
     import signal, threading
     seen = []
-    def on_ctrl_c(signum, frame):
-        seen.append(signum); raise KeyboardInterrupt
+    def on_signal(signum, frame):
+        seen.append(signum); raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
     # a library import that catches everything can swallow the KeyboardInterrupt; the flag survives it
-    previous = signal.signal(signal.SIGINT, on_ctrl_c) if threading.current_thread() is threading.main_thread() else None
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
+    stdout, sys.stdout = sys.stdout, QuietStdout(sys.stdout)
     try:
         from avgas.cli import main as cli_main
-        if seen: raise KeyboardInterrupt
-        if previous is not None: signal.signal(signal.SIGINT, previous)
+        if seen: raise Terminated if seen[-1] == signal.SIGTERM else KeyboardInterrupt
+        if main_thread and previous[signal.SIGINT] is not None: signal.signal(signal.SIGINT, previous[signal.SIGINT])
         return cli_main(argv)
-    except KeyboardInterrupt:
-        print('avgas: interrupted', file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e: return interrupted(e)
+    finally:
+        sys.stdout.flush(); sys.stdout = stdout
+        if main_thread and previous.get(signal.SIGTERM) is not None: signal.signal(signal.SIGTERM, previous[signal.SIGTERM])

@@ -231,11 +231,16 @@ def _yaml_value(raw: str, key: str):
     return load_yaml_text(raw, f'{option_name(key)} {quoted(raw)}')
 
 # %% ../nbs/25a_options.ipynb #17646ee3
-def prepare_out(path: str|Path, what: str = 'output folder') -> Path:
-    "Create an output folder (and its parents), or raise `InputError` saying why it cannot be."
+def prepare_out(path: str|Path, what: str = 'output folder',
+                lock: bool = False,   # hold it for this run (`avgas.outputs.lock_output`): a second run into it is refused
+               ) -> Path:
+    "Create an output folder (and its parents), or raise `InputError` saying why it cannot be; with `lock`, one run at a time."
     p = Path(path)
     if p.exists() and not p.is_dir(): raise InputError(f'{what} {p}: exists and is a file; choose a folder')
     try: p.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise path_error(p, what, e) from None
     if not os.access(p, os.W_OK): raise InputError(f'{what} {p}: not writable; choose a folder you may write to')
+    if lock:
+        from avgas.outputs import lock_output   # stdlib only: nothing heavy on the fast path
+        lock_output(p, what)
     return p

@@ -4,6 +4,7 @@
 
 # %% ../nbs/17c_processes.ipynb #662c1e53
 from __future__ import annotations
+from contextlib import closing
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -25,18 +26,23 @@ def _forked_call(i: int):
     torch.set_num_threads(1)
     return i, _FORKED['fn'](i)
 
+def _worker_start():
+    "A worker leaves interrupts to its parent: a Ctrl-C (the terminal sends it to every process) is ignored, a SIGTERM (the pool stopping it) ends it at once."
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN); signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
 def can_fork() -> bool:
     import multiprocessing as mp
     return 'fork' in mp.get_all_start_methods()
 
 def fork_map(fn, n: int, workers: int = 2, desc: str = '', progress: bool = True):
-    "Yield (i, fn(i)) for i < n, in completion order, from `workers` forked one-thread processes; only i and the results cross."
+    "Yield (i, fn(i)) for i < n, in completion order, from `workers` forked one-thread processes; only i and the results cross; closing it stops them."
     import multiprocessing as mp
     if not can_fork(): raise RuntimeError('fork_map: this platform cannot fork processes; run the work in this process')
     if _FORKED: raise RuntimeError('fork_map: already inside a fork_map')
     _FORKED['fn'] = fn
     try:
-        with mp.get_context('fork').Pool(max(1, min(workers, n))) as pool:
+        with mp.get_context('fork').Pool(max(1, min(workers, n)), initializer=_worker_start) as pool:
             yield from tqdm(pool.imap_unordered(_forked_call, range(n)), total=n, desc=desc, disable=not progress, leave=False)
     finally: _FORKED.clear()
 
@@ -68,15 +74,17 @@ def train_groups_in_processes(groups: list[dict],   # each: 'models', 'runs', 't
         rec = train_stacked([m], [g['runs'][i]], g['train'], g['val'], cfg, audio, encoders, g['cache_dir'], progress=False)[0]
         return st_save({k: v.contiguous() for k, v in m.state_dict().items()}), rec
     recs = [[None] * len(g['models']) for g in groups]
-    for j, (blob, rec) in fork_map(one, n, workers, f'training {n} separators in {workers} processes', progress):
-        k, i = jobs[j]; groups[k]['models'][i].load_state_dict(st_load(blob)); recs[k][i] = rec
+    with closing(fork_map(one, n, workers, f'training {n} separators in {workers} processes', progress)) as done:   # an interrupt stops the workers
+        for j, (blob, rec) in done:
+            k, i = jobs[j]; groups[k]['models'][i].load_state_dict(st_load(blob)); recs[k][i] = rec
     return recs
 
 # %% ../nbs/17c_processes.ipynb #45269fe8
 def in_workers(fn, n: int, workers: int, desc: str, progress: bool = True) -> list:
     "[fn(0), …, fn(n-1)], from `workers` forked processes where the platform can fork (CPU work only)."
     if workers > 1 and n > 1 and can_fork():
-        done = dict(fork_map(fn, n, workers, desc, progress)); return [done[i] for i in range(n)]
+        with closing(fork_map(fn, n, workers, desc, progress)) as results: done = dict(results)
+        return [done[i] for i in range(n)]
     return [fn(i) for i in range(n)]
 
 def rendered_in_workers(fn, n: int, workers: int, desc: str = 'rendering', progress: bool = True) -> list:
@@ -84,4 +92,3 @@ def rendered_in_workers(fn, n: int, workers: int, desc: str = 'rendering', progr
     k = max(1, min(workers, n)) * 4
     parts = in_workers(lambda c: [fn(i) for i in range(c, n, k)], min(k, n), workers, desc, progress)
     return [parts[i % k][i // k] for i in range(n)]
-
