@@ -111,7 +111,7 @@ def cmd_generate(cfg: ExperimentConfig, o: GenerateOptions) -> int:
     "`avgas generate`: for each file, a mixed image per composer and one image per source."
     from avgas.worlds import build_world
     from avgas.generate import generate_files, make_method, mixed_composers
-    missing = [f for f in o.audio if not Path(f).is_file()]
+    missing = [f for f in o.audio if not Path(f).exists()]   # a pipe or a folder is refused by load_audio, which says what it is
     if missing: raise MissingInputError(f'audio file(s) not found: {", ".join(missing)}')
     world = build_world(cfg)
     composers = mixed_composers(cfg.generate, world)      # options are checked before any model loads

@@ -45,7 +45,8 @@ _OS_HINTS = {errno.EACCES: 'permission denied: choose a path you may write to, o
              errno.EISDIR: 'is a folder, expected a file',
              errno.ENOTDIR: 'a part of the path is a file, not a folder',
              errno.ENOENT: 'does not exist',
-             errno.EEXIST: 'already exists'}
+             errno.EEXIST: 'already exists',
+             errno.ENAMETOOLONG: 'the name is too long for the file system (at most 255 bytes a name): choose a shorter name or folder'}
 
 def path_error(path: str|Path, what: str, exc: OSError) -> InputError:
     "Turn an `OSError` on a user's path into an `InputError` that names the path and says what to do."
