@@ -4,20 +4,22 @@
 
 # %% ../nbs/02_checkpoints.ipynb #340820ef
 from __future__ import annotations
-import contextlib, hashlib, json, os, pickle, re, secrets, typing, warnings
+import contextlib, hashlib, json, math, os, pickle, re, secrets, stat, struct, typing, warnings
 from pathlib import Path
 from typing import Iterable
 import torch
 import torch.nn as nn
 from safetensors.torch import save as st_save, load as st_load
-from .errors import CheckpointError, CheckpointNotFoundError, InputError, path_error
+from .errors import CheckpointError, CheckpointNotFoundError, InputError, path_error, quoted
 
 # %% auto #0
-__all__ = ['SOUND2SCENE_README', 'PUBLISHED', 'CHECKPOINT_FORMAT', 'REFERENCE_FORMAT', 'load_strict', 'checkpoint_dirs',
-           'find_checkpoint', 'read_checkpoint', 'read_state_dict', 'strip_prefix', 'content_hash', 'encoder_identity',
-           'atomic_path', 'atomic_write_bytes', 'file_sha256', 'model_tensors', 'optimizer_to_flat',
+__all__ = ['SOUND2SCENE_README', 'PUBLISHED', 'MAX_HEADER_BYTES', 'ST_DTYPES', 'CHECKPOINT_FORMAT', 'REFERENCE_FORMAT',
+           'MAX_RECORD_BYTES', 'compare_shapes', 'load_strict', 'check_weights', 'checkpoint_dirs', 'find_checkpoint',
+           'safetensors_header', 'read_checkpoint', 'read_state_dict', 'strip_prefix', 'content_hash',
+           'encoder_identity', 'atomic_path', 'atomic_write_bytes', 'file_sha256', 'model_tensors', 'optimizer_to_flat',
            'optimizer_from_flat', 'unwrap_model', 'write_tensors', 'remove_temporaries', 'commit_checkpoint',
-           'collect_garbage', 'save_checkpoint', 'checkpoint_record', 'write_reference', 'load_checkpoint']
+           'collect_garbage', 'save_checkpoint', 'checkpoint_record', 'checkpoint_shapes', 'write_reference',
+           'load_checkpoint']
 
 # %% ../nbs/02_checkpoints.ipynb #62e1c566
 def _listing(label: str, items: list, limit: int = 12) -> str:
@@ -25,27 +27,47 @@ def _listing(label: str, items: list, limit: int = 12) -> str:
     more = f' … and {len(items) - limit} more' if len(items) > limit else ''
     return f'\n  {label} ({len(items)}): ' + ', '.join(map(str, items[:limit])) + more
 
+def compare_shapes(have: dict, want: dict, what: str, arch: str, error: type[Exception] = CheckpointError, extra: str = ''):
+    "Raise `error` listing the keys `have` lacks, those it holds beyond `want`, and the shapes that differ (and `extra`, when given)."
+    missing, unexpected = sorted(set(want) - set(have)), sorted(set(have) - set(want))
+    shapes = sorted(f'{k}: checkpoint {tuple(have[k])} vs model {tuple(want[k])}' for k in set(want) & set(have) if tuple(have[k]) != tuple(want[k]))
+    if missing or unexpected or shapes or extra:
+        raise error(f'{what} does not match the {arch} architecture:' + _listing('missing keys', missing)
+                    + _listing('unexpected keys', unexpected) + _listing('shape mismatches', shapes) + extra)
+
 def load_strict(module: torch.nn.Module, state: dict,
                 what: str = 'checkpoint',          # names the checkpoint in errors
                 ignore: typing.Iterable[str] = (), # key prefixes known not to belong to `module`
                 error: type[Exception] = CheckpointError,   # the exception class raised on a mismatch
                ) -> list[str]:
-    "Load `state` into `module` with every key and shape checked; returns the ignored keys, raises `error` listing any mismatch."
+    "Load `state` into `module` with every key, shape, dtype kind and value checked; returns the ignored keys, raises `error` listing any mismatch."
     if not isinstance(state, dict): raise error(f'{what}: expected a state dict, got {type(state).__name__}')
-    ignore = tuple(ignore)
-    ignored = sorted(k for k in state if ignore and k.startswith(ignore))
+    ignored = sorted(k for k in state if ignore and k.startswith(tuple(ignore)))
     state = {k: v for k, v in state.items() if k not in set(ignored)}
     own = module.state_dict()
-    missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
     not_tensor = sorted(k for k in set(own) & set(state) if not torch.is_tensor(state[k]))
-    shapes = sorted(f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
-                    for k in set(own) & set(state) if torch.is_tensor(state[k]) and state[k].shape != own[k].shape)
-    if missing or unexpected or shapes or not_tensor:
-        raise error(f'{what} does not match the {type(module).__name__} architecture:'
-                    + _listing('missing keys', missing) + _listing('unexpected keys', unexpected)
-                    + _listing('shape mismatches', shapes) + _listing('not tensors', not_tensor))
+    have = {k: (tuple(v.shape) if torch.is_tensor(v) else tuple(own[k].shape)) for k, v in state.items()}
+    compare_shapes(have, {k: v.shape for k, v in own.items()}, what, type(module).__name__, error, _listing('not tensors', not_tensor))
+    check_weights(state, what, own, error)
     module.load_state_dict(state, strict=True)
     return ignored
+
+def _kind(dt: torch.dtype) -> str: return 'bool' if dt == torch.bool else 'floating-point' if dt.is_floating_point else 'complex' if dt.is_complex else 'integer'
+
+def check_weights(state: dict, what: str, expected: dict|None = None, error: type[Exception] = CheckpointError):
+    "Refuse a tensor whose kind (floating point, integer, bool) is not the model's, and a floating-point one holding NaN or infinity (where the model's holds none); `expected`: the model's tensors by key (default: floating point)."
+    for k, v in state.items():
+        if not torch.is_tensor(v): continue
+        want = expected[k].dtype if expected is not None and k in expected else torch.float32
+        if _kind(v.dtype) != _kind(want):
+            raise error(f'{what}: tensor {quoted(k)} holds {str(v.dtype).removeprefix("torch.")} values, where the model has '
+                        f'{_kind(want)} ones ({str(want).removeprefix("torch.")}): not weights of this model, or a damaged file')
+        own_finite = expected is None or k not in expected or bool(torch.isfinite(expected[k]).all())   # a mask buffer may hold -inf by design
+        if (v.is_floating_point() or v.is_complex()) and own_finite and not bool(torch.isfinite(v).all()):
+            nan, inf = int(torch.isnan(v).sum()), int(torch.isinf(v).sum())
+            bad = ' and '.join(s for s in (f'{nan:,} NaN' if nan else '', f'{inf:,} infinite' if inf else '') if s)
+            raise error(f'{what}: tensor {quoted(k)} {tuple(v.shape)} holds {bad} value(s) of {v.numel():,}: the weights are '
+                        'damaged (or come from a run that diverged); use another file')
 
 # %% ../nbs/02_checkpoints.ipynb #1d3b01bd
 SOUND2SCENE_README = 'https://github.com/postech-ami/Sound2Scene#download-models'
@@ -59,15 +81,13 @@ PUBLISHED = {
     'yolov8x-worldv2.pt': 'the Ultralytics assets releases (github.com/ultralytics/assets/releases, YOLOv8x-worldv2)',
     'yolov8s-worldv2.pt': 'the Ultralytics assets releases (github.com/ultralytics/assets/releases, YOLOv8s-worldv2)',
     'pt_inception-2015-12-05-6726825d.pth': 'the torch-fidelity releases (github.com/toshas/torch-fidelity/releases, v0.2.0): '
-                                            'the Inception-v3 that torchmetrics FID/IS would download',
-}
+                                            'the Inception-v3 that torchmetrics FID/IS would download'}
 
 def checkpoint_dirs() -> list[Path]:
     "Folders searched for checkpoints: `$AVGAS_CHECKPOINTS` (if set), then ./checkpoints."
     env = os.environ.get('AVGAS_CHECKPOINTS')
     return ([Path(env)] if env else []) + [Path.cwd()/'checkpoints']
 
-# %% ../nbs/02_checkpoints.ipynb #00f2b03e
 def find_checkpoint(name: str,                 # published file or folder name, e.g. 'sound2scene.pth'
                     path: str|Path|None = None, # explicit location (a file, or a folder holding `name`)
                     what: str = '',             # what the file is, for the error message
@@ -87,6 +107,43 @@ def find_checkpoint(name: str,                 # published file or folder name, 
         f'download it and place it in ./checkpoints/ (or set $AVGAS_CHECKPOINTS, or pass its path). '
         'avgas never substitutes random weights for a missing checkpoint.')
 
+# %% ../nbs/02_checkpoints.ipynb #d12fe259
+MAX_HEADER_BYTES = 100_000_000   # safetensors' own bound on a header
+ST_DTYPES = {'F64': 8, 'F32': 4, 'F16': 2, 'BF16': 2, 'F8_E4M3': 1, 'F8_E5M2': 1, 'C64': 8,
+             'I64': 8, 'I32': 4, 'I16': 2, 'I8': 1, 'U64': 8, 'U32': 4, 'U16': 2, 'U8': 1, 'BOOL': 1}
+
+def safetensors_header(path: str|Path, what: str = 'weights file') -> dict[str, dict]:
+    "The tensors a .safetensors file declares, {name: {'dtype', 'shape'}}, from its header alone; every size checked against the file's."
+    p = Path(path)
+    def bad(problem): return CheckpointError(f'{what} {p}: {problem}')
+    try:
+        with open(p, 'rb') as f:
+            if not stat.S_ISREG((st := os.fstat(f.fileno())).st_mode): raise bad('not a regular file')
+            if len(raw := f.read(8)) < 8: raise bad(f'{st.st_size} bytes: too short to be a safetensors file')
+            n = struct.unpack('<Q', raw)[0]
+            if n > min(MAX_HEADER_BYTES, st.st_size - 8):
+                raise bad(f'declares a header of {n:,} bytes, but the file holds {st.st_size:,} bytes '
+                          f'(and a header is at most {MAX_HEADER_BYTES:,}): truncated, or not a safetensors file')
+            text = f.read(n)
+    except OSError as e: raise bad(f'cannot be read ({e.strerror})') from None
+    try: head = json.loads(text)
+    except (ValueError, RecursionError): raise bad('its header is not valid JSON: truncated, or not a safetensors file') from None
+    if not isinstance(head, dict): raise bad(f'its header is not a JSON object (got {type(head).__name__})')
+    data, out, spans = st.st_size - 8 - n, {}, []
+    for name, e in head.items():
+        if name == '__metadata__': continue
+        dt, shape, off = (e.get(k) for k in ('dtype', 'shape', 'data_offsets')) if isinstance(e, dict) else (None,) * 3
+        ints = lambda xs: isinstance(xs, list) and all(type(x) is int and x >= 0 for x in xs)
+        if dt not in ST_DTYPES or not ints(shape) or len(shape) > 16 or not ints(off) or len(off) != 2 or off[0] > off[1]:
+            raise bad(f'tensor {quoted(name)}: its header entry {quoted(e)} is not a dtype, a shape and two data offsets')
+        if off[1] > data: raise bad(f'tensor {quoted(name)}: its bytes {off[0]:,}..{off[1]:,} reach past the end of the file ({data:,} bytes of tensor data)')
+        if off[1] - off[0] != math.prod(shape) * ST_DTYPES[dt]:
+            raise bad(f'tensor {quoted(name)}: shape {shape} of {dt} needs {math.prod(shape) * ST_DTYPES[dt]:,} bytes, its offsets span {off[1] - off[0]:,}')
+        spans.append((off[0], off[1], name)); out[name] = {'dtype': dt, 'shape': tuple(shape)}
+    for (_, end, a), (start, _, b) in zip(sorted(spans), sorted(spans)[1:]):
+        if start < end: raise bad(f'tensors {quoted(a)} and {quoted(b)} overlap in the file')
+    return out
+
 # %% ../nbs/02_checkpoints.ipynb #0ffe2022
 def read_checkpoint(path: str|Path,
                     what: str = 'checkpoint',  # what the file is, for error messages
@@ -99,6 +156,7 @@ def read_checkpoint(path: str|Path,
     if p.stat().st_size == 0: raise CheckpointError(f'{what} {p}: is empty (0 bytes)')
     if p.suffix == '.safetensors':
         from safetensors.torch import load_file
+        safetensors_header(p, what)   # sizes checked against the file before anything is read for them
         try: return load_file(str(p), device='cpu')
         except Exception as e: raise CheckpointError(f'{what} {p}: not a readable safetensors file ({e})') from None
     try:
@@ -122,7 +180,6 @@ def read_checkpoint(path: str|Path,
         raise CheckpointError(f'{what} {p}: truncated or corrupted, cannot be read '
                               f'({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ""})') from None
 
-# %% ../nbs/02_checkpoints.ipynb #278f85bd
 def read_state_dict(path: str|Path, what: str = 'checkpoint') -> dict:
     "The state dict of a checkpoint read by `read_checkpoint`, unwrapped from a training run's `state_dict` entry."
     state = read_checkpoint(path, what)
@@ -130,7 +187,6 @@ def read_state_dict(path: str|Path, what: str = 'checkpoint') -> dict:
     if not isinstance(state, dict): raise CheckpointError(f'{what} {path}: expected a state dict, got {type(state).__name__}')
     return state
 
-# %% ../nbs/02_checkpoints.ipynb #b08a0c7c
 def strip_prefix(state: dict, prefix: str) -> dict:
     "Remove `prefix` from every key that has it (e.g. DataParallel's 'module.')."
     return {(k[len(prefix):] if k.startswith(prefix) else k): v for k, v in state.items()}
@@ -144,7 +200,6 @@ def content_hash(x: torch.Tensor) -> str:
     h.update(x.reshape(-1).view(torch.uint8).numpy().tobytes() if x.numel() else b'')
     return h.hexdigest()
 
-# %% ../nbs/02_checkpoints.ipynb #c295cdea
 def encoder_identity(encoder: nn.Module) -> str:
     "A hash of an encoder's class and all its weights and buffers."
     h = hashlib.blake2b(digest_size=16)
@@ -169,7 +224,6 @@ def atomic_path(path: str|Path, what: str = 'output file'):
     except BaseException:
         tmp.unlink(missing_ok=True); raise
 
-# %% ../nbs/02_checkpoints.ipynb #72f8663c
 def atomic_write_bytes(path: str|Path, data: bytes) -> Path:
     "Write `data` to `path` through a temporary file in the same folder and a rename."
     with atomic_path(path) as tmp:
@@ -177,10 +231,12 @@ def atomic_write_bytes(path: str|Path, data: bytes) -> Path:
             f.write(data); f.flush(); os.fsync(f.fileno())
     return Path(path)
 
-# %% ../nbs/02_checkpoints.ipynb #1acff41b
 def file_sha256(path: str|Path) -> str:
-    "SHA-256 hex digest of a file's bytes."
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    "SHA-256 hex digest of a file's bytes (read in 1 MB blocks: memory does not grow with the file)."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(2**20), b''): h.update(block)
+    return h.hexdigest()
 
 # %% ../nbs/02_checkpoints.ipynb #60f3cd7b
 def _plain(sd: dict) -> dict[str, torch.Tensor]:
@@ -200,7 +256,6 @@ def optimizer_to_flat(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tenso
             else: extra[f'{i}.{name}'] = v
     return tensors, {'param_groups': sd['param_groups'], 'state_extra': extra}
 
-# %% ../nbs/02_checkpoints.ipynb #d5b4f546
 def optimizer_from_flat(tensors: dict[str, torch.Tensor], rest: dict) -> dict:
     "Rebuild an optimizer state dict from `optimizer_to_flat`'s two parts."
     state: dict[int, dict] = {}
@@ -212,7 +267,6 @@ def optimizer_from_flat(tensors: dict[str, torch.Tensor], rest: dict) -> dict:
     groups = [{k: (tuple(v) if isinstance(v, list) and k != 'params' else v) for k, v in g.items()} for g in rest['param_groups']]
     return {'state': state, 'param_groups': groups}
 
-# %% ../nbs/02_checkpoints.ipynb #01cd0c6a
 def unwrap_model(model: nn.Module) -> nn.Module:
     "The module inside a DistributedDataParallel wrapper (the module itself otherwise)."
     return getattr(model, 'module', model)
@@ -230,7 +284,6 @@ def write_tensors(folder: str|Path, stem: str, tensors: dict[str, torch.Tensor],
     atomic_write_bytes(Path(folder)/name, data)
     return {kind: name, f'{kind}_sha256': sha}
 
-# %% ../nbs/02_checkpoints.ipynb #be33f872
 def _referenced(record: dict) -> set[str]:
     "The tensor files a record names, in itself and in its nested entries (the trainer's `best`)."
     entries = [record] + [v for v in record.values() if isinstance(v, dict)]
@@ -251,7 +304,6 @@ def _stale_files(folder: Path, stem: str, keep: set[str]) -> list[Path]:
     owned = re.compile(rf'{re.escape(stem)}\.[0-9a-f]{{16}}(\.optim)?\.safetensors')
     return [f for f in sorted(folder.iterdir()) if owned.fullmatch(f.name) and f.name not in keep] + _temporaries(folder, stem)
 
-# %% ../nbs/02_checkpoints.ipynb #9065cc1a
 def commit_checkpoint(folder: str|Path, stem: str, record: dict) -> Path:
     "Commit `record` (naming tensor files already written) as `stem`.json in one atomic rename, then remove what it no longer names."
     folder = Path(folder)
@@ -276,37 +328,48 @@ def save_checkpoint(folder: str|Path, stem: str, model: nn.Module,
     return commit_checkpoint(folder, stem, record | {'meta': meta or {}})
 
 # %% ../nbs/02_checkpoints.ipynb #6e730024
+MAX_RECORD_BYTES = 64 * 2**20   # a checkpoint record is a small JSON file; a larger one is refused before it is read
+
 def _read_record(p: Path) -> dict:
     if not p.exists(): raise CheckpointNotFoundError(f'checkpoint {p}: file does not exist')
-    if p.is_dir(): raise CheckpointError(f'checkpoint {p}: is a folder, expected a checkpoint .json file')
+    if not p.is_file(): raise CheckpointError(f'checkpoint {p}: is {"a folder" if p.is_dir() else "not a regular file"}, expected a checkpoint .json file')
+    if p.stat().st_size > MAX_RECORD_BYTES: raise CheckpointError(f'checkpoint {p}: {p.stat().st_size:,} bytes, more than a checkpoint record can be ({MAX_RECORD_BYTES:,})')
     try: rec = json.loads(p.read_text(encoding='utf-8'))
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CheckpointError(f'checkpoint {p}: not valid JSON ({e})') from None
-    fmt = rec.get('format') if isinstance(rec, dict) else type(rec).__name__
-    if fmt not in (CHECKPOINT_FORMAT, REFERENCE_FORMAT): raise CheckpointError(f'checkpoint {p}: not an avgas checkpoint (format {fmt!r})')
+    except RecursionError: raise CheckpointError(f'checkpoint {p}: its JSON is nested too deeply to be a checkpoint record') from None
+    fmt = rec.get('format') if isinstance(rec, dict) else f'none: a JSON {type(rec).__name__}, not an object'
+    if fmt not in (CHECKPOINT_FORMAT, REFERENCE_FORMAT): raise CheckpointError(f'checkpoint {p}: not an avgas checkpoint (format {quoted(fmt)})')
     return rec
 
 def _file_name(rec: dict, key: str, p: Path) -> str:
     ref = rec.get(key)
     if not isinstance(ref, str) or Path(ref).name != ref or ref in ('.', '..'):
-        raise CheckpointError(f'checkpoint {p}: its {key} entry {ref!r} must be a file name in the same folder')
+        raise CheckpointError(f'checkpoint {p}: its {key} entry {quoted(ref)} must be a file name in the same folder')
     return ref
+
+def _record_path(path: str|Path) -> Path: return p if (p := Path(path)).suffix == '.json' else p.with_name(p.name.removesuffix('.safetensors') + '.json')
 
 def checkpoint_record(path: str|Path) -> dict:
     "The record of a checkpoint JSON (or its folder + stem), following a reference file (`best.json`) to the entry it names."
-    p = Path(path)
-    if p.suffix != '.json': p = p.with_name(p.name.removesuffix('.safetensors') + '.json')
+    p = _record_path(path)
     rec = _read_record(p)
     if rec['format'] == REFERENCE_FORMAT:
-        target = p.parent/_file_name(rec, 'checkpoint', p)
-        outer, entry = _read_record(target), rec.get('entry')
+        target, entry = p.parent/_file_name(rec, 'checkpoint', p), rec.get('entry')
+        if not isinstance(entry, str): raise CheckpointError(f"checkpoint {p}: its entry {quoted(entry)} must be a name (a string such as 'best')")
+        outer = _read_record(target)
         if not isinstance(outer.get(entry), dict):
-            raise CheckpointNotFoundError(f'checkpoint {p}: names the {entry!r} entry of {target.name}, which the run has not '
+            raise CheckpointNotFoundError(f'checkpoint {p}: names the {quoted(entry)} entry of {target.name}, which the run has not '
                                           'committed yet (no epoch selected so far); train longer, or use last.json')
         rec = outer[entry]
     if not isinstance(rec.get('meta', {}), dict): raise CheckpointError(f'checkpoint {p}: its meta entry is not a mapping')
     return rec
 
-# %% ../nbs/02_checkpoints.ipynb #a9147e0e
+def checkpoint_shapes(path: str|Path) -> dict[str, tuple]:
+    "The shape of every tensor of a checkpoint's weights file, read from its header (nothing loaded): a model can be checked before it is built."
+    p = _record_path(path); rec = checkpoint_record(p); f = p.parent/_file_name(rec, 'weights', p)
+    if not f.is_file(): raise CheckpointNotFoundError(f'checkpoint {p}: its weights file {f} does not exist')
+    return {k: v['shape'] for k, v in safetensors_header(f, f'checkpoint {p}: its weights file').items()}
+
 def write_reference(folder: str|Path, name: str, checkpoint: str, entry: str) -> Path:
     "Write `name`.json naming the `entry` record of `checkpoint`.json (constant content: written once, never torn by a commit)."
     p = Path(folder)/f'{name}.json'
@@ -314,23 +377,23 @@ def write_reference(folder: str|Path, name: str, checkpoint: str, entry: str) ->
     if not (p.exists() and p.read_bytes() == data): atomic_write_bytes(p, data)
     return p
 
-# %% ../nbs/02_checkpoints.ipynb #1383de84
-def load_checkpoint(path: str|Path, model: nn.Module|None = None,
-                    optimizer: torch.optim.Optimizer|None = None) -> dict:
+def load_checkpoint(path: str|Path, model: nn.Module|None = None, optimizer: torch.optim.Optimizer|None = None) -> dict:
     "Verify and load a checkpoint (its .json, or the folder + stem without suffix); returns its metadata."
-    p = Path(path)
-    if p.suffix != '.json': p = p.with_name(p.name.removesuffix('.safetensors') + '.json')
-    rec = checkpoint_record(p)
+    p = _record_path(path); rec = checkpoint_record(p)
     def tensors(name):
         f = p.parent/_file_name(rec, name, p)
         if not f.exists(): raise CheckpointNotFoundError(f'checkpoint {p}: its {name} file {f} does not exist')
         if file_sha256(f) != rec.get(f'{name}_sha256'):
             raise CheckpointError(f'checkpoint {p}: {f.name} does not match the SHA-256 recorded in the JSON (torn or altered checkpoint)')
-        return st_load(f.read_bytes())
+        safetensors_header(f, f'checkpoint {p}: its {name} file')   # sizes checked against the file before anything is allocated
+        try: return st_load(f.read_bytes())
+        except Exception as e: raise CheckpointError(f'checkpoint {p}: its {name} file {f.name} is not a readable safetensors file ({quoted(str(e), 200)})') from None
     if model is not None: load_strict(unwrap_model(model), tensors('weights'), f'checkpoint {p.parent/rec["weights"]}')
     if optimizer is not None:
         if 'optimizer' not in rec: raise CheckpointError(f'checkpoint {p}: has no optimizer state to resume from')
-        sd = optimizer_from_flat(tensors('optimizer'), rec['optimizer_rest'])
+        ts, rest = tensors('optimizer'), rec.get('optimizer_rest')   # a damaged rest fails inside with any of these types
+        try: sd = optimizer_from_flat(ts, rest)
+        except (ValueError, KeyError, TypeError, AttributeError) as e: raise CheckpointError(f'checkpoint {p}: optimizer state is damaged ({quoted(str(e))})') from None
         try: optimizer.load_state_dict(sd)
         except (ValueError, KeyError, RuntimeError) as e: raise CheckpointError(f'checkpoint {p}: optimizer state does not fit ({e})') from None
     return rec.get('meta', {})

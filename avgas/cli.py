@@ -15,9 +15,8 @@ from .options import Command, UserErrorParser, OPTIONS_FILE, apply_overrides, de
 # %% auto #0
 __all__ = ['EXPERIMENT', 'TOP_KEYS', 'COMMAND_NAMES', 'DemoOptions', 'cmd_demo', 'PretrainOptions', 'cmd_pretrain_synth',
            'TrainOptions', 'cmd_train', 'GenerateOptions', 'cmd_generate', 'EvaluateOptions', 'cmd_evaluate',
-           'ReproduceOptions', 'cmd_reproduce', 'PrepareOptions', 'read_frames_json', 'cmd_prepare_vggsound',
-           'cmd_info', 'ConfigsOptions', 'cmd_configs', 'commands', 'available_commands', 'config_descriptions',
-           'write_config_descriptions', 'main']
+           'ReproduceOptions', 'cmd_reproduce', 'PrepareOptions', 'cmd_prepare_vggsound', 'cmd_info', 'ConfigsOptions',
+           'cmd_configs', 'commands', 'available_commands', 'config_descriptions', 'write_config_descriptions', 'main']
 
 # %% ../nbs/25_cli.ipynb #29692c9e
 @dataclass
@@ -192,21 +191,10 @@ class PrepareOptions:
     min_seconds: float = field(default=5.0, metadata={'metavar': 'SECONDS'})   # skip clips with less audio than this
     split: str = ''               # only the CSV rows of this split (VGGSound: 'train' or 'test')
 
-# %% ../nbs/25_cli.ipynb #b7dbb9c5
-def read_frames_json(path: str|Path) -> dict:
-    "Sound2Scene's frame-index JSON ({clip name: index or [indices]}), or an `InputError` naming the file."
-    p = Path(path)
-    if p.is_dir(): raise InputError(f'frames JSON {p}: is a folder, expected a JSON file')
-    if not p.exists(): raise MissingInputError(f'frames JSON {p}: file does not exist')
-    try: d = json.loads(p.read_text(encoding='utf-8'))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise InputError(f'frames JSON {p}: not valid JSON ({e})') from None
-    if not isinstance(d, dict): raise InputError(f'frames JSON {p}: expected a mapping of clip names to frame indices, got {type(d).__name__}')
-    return d
-
 # %% ../nbs/25_cli.ipynb #684edf9f
 def cmd_prepare_vggsound(_, o: PrepareOptions) -> int:
     "`avgas prepare-vggsound`: VGGSound videos -> audios/*.wav + images/*.jpg, resumably and in parallel."
-    from avgas.vggsound import prepare_vggsound
+    from avgas.vggsound import prepare_vggsound, read_frames_json
     if o.workers < 1: raise ConfigError(f'--workers {o.workers}: must be at least 1')
     if o.min_seconds < 0: raise ConfigError(f'--min-seconds {o.min_seconds}: must be at least 0')
     if o.frames_json: read_frames_json(o.frames_json)   # a bad file is reported before any video is decoded

@@ -44,6 +44,8 @@ def _rebuild(tp, value, where):
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool): return float(value)
     # YAML 1.1 reads 1e-5 (an exponent, no dot: what json.dumps writes) as a string; it is a number
     if tp is float and isinstance(value, str) and re.fullmatch(r'[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+', value.strip()): return float(value)
+    if tp is int and type(value) is int and not -2**63 <= value < 2**63:   # nothing downstream takes a wider integer
+        raise ConfigError(f'{where}: {quoted(value)} does not fit in 64 bits')
     if tp in (int, str, bool) and (type(value) is tp): return value
     if tp in (int, float, str, bool):
         raise ConfigError(f'{where}: expected {_type_name(tp)}, got {type(value).__name__} {quoted(value)}')
@@ -70,6 +72,7 @@ class ConfigBase:
         return cls(**kw).check(where)
 
     RULES = {}   # field -> (test, what the value must be); a subclass's own RULES say which values make sense
+    CROSS_RULES = []   # (test of the whole config, what must hold), e.g. an STFT overlap below its window
 
     def check(self, where: str = ''):
         "Refuse values of the right type that make no sense (`epochs: -1`, `selection: 'best'`), naming the key; returns self."
@@ -80,6 +83,8 @@ class ConfigBase:
         for k, (ok, must) in type(self).RULES.items():
             v = getattr(self, k)
             if v is not None and not ok(v): raise ConfigError(f"{where}.{k}: {quoted(v)}: must be {'' if _finite(v) else 'finite and '}{must}")
+        for ok, must in type(self).CROSS_RULES:   # rules between fields, once each field makes sense alone
+            if not ok(self): raise ConfigError(f'{where}: {must}')
         return self
 
     def to_yaml(self, path: str|Path|None = None) -> str:
@@ -141,6 +146,12 @@ def _at_least(n, must: str = '') -> tuple:
     "A RULES entry: a finite number of at least `n`."
     return (lambda v: _finite(v) and v >= n), must or f'at least {n}'
 
+def _between(lo, hi, must: str = '') -> tuple:
+    "A RULES entry: a finite number in [lo, hi] (sizes from outside are bounded before anything is allocated)."
+    return (lambda v: _finite(v) and lo <= v <= hi), must or f'between {lo:,} and {hi:,}'
+
+_SEED = _between(0, 2**63 - 1, 'a seed between 0 and 2**63 - 1')
+
 # %% ../nbs/01_core.ipynb #723f6e7b
 @dataclass
 class AudioConfig(ConfigBase):
@@ -153,8 +164,11 @@ class AudioConfig(ConfigBase):
     @property
     def n_samples(self) -> int: return int(round(self.sample_rate * self.seconds))
 
-AudioConfig.RULES = {'sample_rate': _positive('a positive rate in Hz'), 'seconds': _positive(),
-                     'nperseg': _at_least(2), 'noverlap': _at_least(0)}
+AudioConfig.RULES = {'sample_rate': _between(1000, 768_000, 'a rate between 1,000 and 768,000 Hz'),
+                     'seconds': (lambda v: _finite(v) and 0 < v <= 600, 'positive and at most 600 s'),
+                     'nperseg': _between(2, 65_536), 'noverlap': _at_least(0)}
+AudioConfig.CROSS_RULES = [(lambda a: a.noverlap < a.nperseg, 'noverlap must be smaller than nperseg (the STFT hop is their difference)'),
+                           (lambda a: a.nperseg <= a.n_samples, 'nperseg must not exceed the clip (sample_rate × seconds samples)')]
 
 # %% ../nbs/01_core.ipynb #ca32f875
 @dataclass
@@ -168,7 +182,7 @@ class MixConfig(ConfigBase):
     items_per_combination: int = 100             # mixtures per class combination
     seed: int = 0
 
-MixConfig.RULES = {'n_sources': _at_least(1), 'target_rms': _positive(), 'items_per_combination': _at_least(1)}
+MixConfig.RULES = {'n_sources': _between(1, 32), 'target_rms': _positive(), 'items_per_combination': _between(1, 100_000), 'seed': _SEED}
 
 # %% ../nbs/01_core.ipynb #c294e0cc
 @dataclass
@@ -179,7 +193,7 @@ class SeparatorConfig(ConfigBase):
     width: int = 64       # ResNet-18 stem width (64 is the standard ResNet-18)
     init: Literal['sound2scene', 'imagenet', 'scratch'] = 'scratch' # 'sound2scene' (Sound2Scene's audio net: ours), 'imagenet' (torchvision ResNet-18) or 'scratch'; the paper says only "same backbone"
 
-SeparatorConfig.RULES = {'n_slots': _at_least(1), 'dim': _at_least(1), 'width': _at_least(1)}
+SeparatorConfig.RULES = {'n_slots': _between(1, 16), 'dim': _between(1, 16_384), 'width': _between(1, 256)}   # `avgas.separator.SEPARATOR_LIMITS`
 
 # %% ../nbs/01_core.ipynb #f34b2db6
 @dataclass
@@ -200,7 +214,8 @@ class TrainConfig(ConfigBase):
     lr_schedule: Literal['constant', 'cosine'] = 'constant'   # 'constant' (the paper names no schedule) or 'cosine' (ours: warm-up over the first 5 % of steps, then cosine decay to 0)
     frozen_stages: int = 0        # ours: leading trunk stages kept as initialised (0 none; 1 the stem; 2 the stem and layer1; … 5 all four layers)
 
-TrainConfig.RULES = {'lr': _positive(), 'weight_decay': _at_least(0), 'batch_size': _at_least(1), 'epochs': _at_least(1),
+TrainConfig.RULES = {'lr': _positive(), 'weight_decay': _at_least(0), 'batch_size': _between(1, 65_536), 'epochs': _between(1, 100_000),
+                     'seed': _SEED,
                      'temperature': _positive('positive (it divides the logits)'),
                      'frozen_stages': (lambda v: 0 <= v <= 5, 'between 0 and 5 (the stem and four layers)')}
 
@@ -213,7 +228,7 @@ class GenerateConfig(ConfigBase):
     truncation: float|None = None # resample |z| beyond this threshold; None: no truncation
     seed: int = 0
 
-GenerateConfig.RULES = {'lam': (lambda v: 0 <= v <= 1, 'in [0, 1]'),
+GenerateConfig.RULES = {'lam': (lambda v: 0 <= v <= 1, 'in [0, 1]'), 'seed': _SEED,
                         # below 0.01 so little of N(0, 1) is left that resampling z cannot fill it (each draw keeps < 0.8 %)
                         'truncation': _at_least(0.01, 'at least 0.01, or null for none')}
 
@@ -231,7 +246,7 @@ class EvalConfig(ConfigBase):
     inception_weights: str = 'pt_inception-2015-12-05-6726825d.pth'  # Inception-v3 of FID/IS (real world)
     per_combination: int = 5      # held-out mixtures per combination when a separator is evaluated end to end
 
-EvalConfig.RULES = {'conf': (lambda v: 0 < v <= 1, 'in (0, 1]'), 'per_combination': _at_least(1)}
+EvalConfig.RULES = {'conf': (lambda v: 0 < v <= 1, 'in (0, 1]'), 'per_combination': _between(1, 100_000)}
 
 # %% ../nbs/01_core.ipynb #d8d4e8b0
 @dataclass

@@ -156,8 +156,8 @@ class TargetCache:
         except Exception as e:   # safetensors reports a truncated or damaged file with its own error types
             print(f'note: target cache {self.path} is unreadable ({type(e).__name__}: {e}); recomputing it', file=sys.stderr, flush=True)
             return {}
-        if any(v.dim() != 1 for v in store.values()):
-            print(f'note: target cache {self.path} holds tensors of the wrong shape; recomputing it', file=sys.stderr, flush=True)
+        if any(v.dim() != 1 or not v.is_floating_point() or not bool(torch.isfinite(v).all()) for v in store.values()):
+            print(f'note: target cache {self.path} holds tensors of the wrong shape or type, or NaN; recomputing it', file=sys.stderr, flush=True)
             return {}
         return store
 

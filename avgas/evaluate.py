@@ -10,9 +10,10 @@ from typing import Sequence
 import pandas as pd
 import torch
 from .core import PAPER, ClassTable, ExperimentConfig, MixConfig, batched
-from .errors import InputError, MissingInputError
+from .errors import InputError, MissingInputError, quoted
 from .checkpoints import atomic_path
 from .mixing import MixtureDataset, load_image, loudness_ratio_db
+from .audio import open_regular
 from .world import Detector, Ranker, World
 from .generate import generate, mixed_composers
 from .metrics import prompt_scores
@@ -20,8 +21,8 @@ from .quality import quality_features, quality_table
 from .tables import write_paper_tables
 
 # %% auto #0
-__all__ = ['evaluate_images', 'source_slots', 'evaluate_method', 'TrueSources', 'evaluate_folder', 'save_method_images',
-           'evaluate_end_to_end']
+__all__ = ['MAX_MANIFEST_BYTES', 'evaluate_images', 'source_slots', 'evaluate_method', 'TrueSources', 'evaluate_folder',
+           'save_method_images', 'evaluate_end_to_end']
 
 # %% ../nbs/19_evaluate.ipynb #26480969
 def evaluate_images(images: torch.Tensor,                  # (M, 3, H, W) in [-1, 1]
@@ -118,18 +119,31 @@ class TrueSources:
         return batched(self.encoder.embed, ims.flatten(0, 1), batch).view(*ims.shape[:2], -1)
 
 # %% ../nbs/19_evaluate.ipynb #c43311f4
+MAX_MANIFEST_BYTES = 64 * 2**20   # a manifest lists images: a larger file is refused before it is read
+
+def _read_manifest(man: Path) -> dict:
+    try:
+        with open_regular(man, 'manifest', MAX_MANIFEST_BYTES) as f: doc = json.loads(f.read().decode('utf-8'))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise InputError(f'{man}: not valid JSON ({e})') from None
+    except RecursionError: raise InputError(f'{man}: nested too deeply to be a manifest (avgas generate writes three levels)') from None
+    if not isinstance(doc, dict) or not isinstance(doc.get('images'), list):
+        raise InputError(f"{man}: expected an object with an 'images' list (as avgas generate writes)")
+    return doc
+
 def _manifest_entries(folder: Path) -> list[dict]:
     man = folder/'manifest.json'
     if not folder.is_dir(): raise MissingInputError(f'image folder {folder}: does not exist or is not a folder')
     if not man.exists(): raise MissingInputError(f'image folder {folder}: no manifest.json (write one with avgas generate)')
-    try: doc = json.loads(man.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise InputError(f'{man}: not valid JSON ({e})') from None
-    if not isinstance(doc, dict) or not isinstance(doc.get('images'), list):
-        raise InputError(f"{man}: expected an object with an 'images' list (as avgas generate writes)")
+    doc = _read_manifest(man)
     for e in doc['images']:
         name = e.get('image') if isinstance(e, dict) else None
         if not isinstance(name, str) or Path(name).is_absolute() or '..' in Path(name).parts:
-            raise InputError(f'{man}: image entry {e!r}: expected a file name inside {folder} (no absolute path, no ..)')
+            raise InputError(f'{man}: image entry {quoted(e)}: expected a file name inside {folder} (no absolute path, no ..)')
+        for k in ('kind', 'composer'):
+            if not isinstance(e.get(k, ''), str): raise InputError(f'{man}: image {quoted(name)}: its {quoted(k)} is {quoted(e[k])}, expected a string')
+        cls = e.get('classes')
+        if cls is not None and not (isinstance(cls, list) and all(isinstance(c, str) for c in cls)):
+            raise InputError(f"{man}: image {quoted(name)}: its 'classes' is {quoted(cls)}, expected a list of class names (such as [\"dog barking\", \"hail\"])")
     return [e for e in doc['images'] if e.get('kind', 'mixed') == 'mixed']
 
 def evaluate_folder(folder: str|Path, world: World, classes: Sequence[str]|None = None) -> pd.DataFrame:

@@ -222,7 +222,7 @@ class AVGASMethod(nn.Module):
         scfg = SeparatorConfig.from_dict(exp['separator'], where=f'{where}.separator')
         acfg = AudioConfig.from_dict(exp['audio'], where=f'{where}.audio')
         tcfg = TrainConfig.from_dict(exp['train'], where=f'{where}.train')
-        sep = Separator(scfg); load_checkpoint(p, sep)
+        sep = Separator.from_checkpoint(p, scfg)   # the record and the weights' shapes checked before the model is built
         m = cls(sep, acfg, name or method_label(tcfg.alignment, tcfg.assignment), tcfg.assignment)
         m.checkpoint = {'label': separator_label(tcfg.alignment, tcfg.assignment), 'path': str(p.resolve()), 'name': p.name,
                         'weights': rec.get('weights'), 'sha256': rec.get('weights_sha256'),   # load_checkpoint verified it

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_mixing.ipynb #07d876cb
 from __future__ import annotations
-import copy, csv, json, warnings
+import copy, csv, json, math, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from .core import PAPER, ClassTable, Combination, MixConfig, UnknownClassError, shared_dir, SKIP_NO_SHARED
 from .checkpoints import content_hash
 from .audio import load_audio, check_waveform, open_regular
-from .errors import InputError
+from .errors import InputError, quoted
 
 # %% auto #0
 __all__ = ['MAX_IMAGE_PIXELS', 'MAX_IMAGE_BYTES', 'BACKGROUND', 'SinglePair', 'PairSource', 'vggsound_name', 'read_labels_csv',
@@ -56,8 +56,12 @@ def read_labels_csv(path: str|Path) -> dict[str, str]:
             if not row or row[0].lstrip().startswith('#') or row[0] in ('name', 'youtube_id', 'YouTube ID'): continue
             row = [c.strip() for c in row]
             if len(row) >= 3:
-                try: out[vggsound_name(row[0], float(row[1]))] = row[2]; continue
-                except ValueError: pass
+                try: start = float(row[1])
+                except ValueError: start = None
+                if start is not None:   # a number: VGGSound's layout, so it must be a start time
+                    if not (math.isfinite(start) and 0 <= start <= 86_400):
+                        raise InputError(f'label CSV {p}, line {ln}: start {quoted(row[1])} must be a time between 0 and 86,400 s')
+                    out[vggsound_name(row[0], start)] = row[2]; continue
             if len(row) == 2: out[row[0]] = row[1]; continue
             raise InputError(f'label CSV {p}, line {ln}: expected "id,start,label[,split]" or "name,label", got {row}')
     return out

@@ -6,19 +6,22 @@
 from __future__ import annotations
 from pathlib import Path
 from typing import Callable
-from typing import Callable
 import torch
 import torch.nn as nn
 from .core import SeparatorConfig, AudioConfig
-from .checkpoints import load_strict, read_state_dict
+from .checkpoints import check_weights, checkpoint_record, checkpoint_shapes, compare_shapes, load_checkpoint, load_strict, read_state_dict
 from .audio import Spectrogram
-from .errors import ConfigError, InputError, CheckpointError
+from .errors import ConfigError, InputError, CheckpointError, quoted
 
 # %% auto #0
-__all__ = ['BasicBlock', 'AudioResNet18', 'Separator', 'load_backbone', 'trunk_stages', 'run_stages', 'stage_modules',
+__all__ = ['SEPARATOR_LIMITS', 'MAX_SEPARATOR_PARAMETERS', 'BasicBlock', 'AudioResNet18', 'check_separator_config',
+           'separator_shapes', 'Separator', 'load_backbone', 'trunk_stages', 'run_stages', 'stage_modules',
            'freeze_stages']
 
 # %% ../nbs/06_separator.ipynb #bf6d6ad0
+SEPARATOR_LIMITS = {'n_slots': 16, 'dim': 16384, 'width': 256}   # the largest value of each architecture field
+MAX_SEPARATOR_PARAMETERS = 250_000_000                           # 1 GB of float32 weights
+
 class BasicBlock(nn.Module):
     "ResNet's two-convolution residual block, with torchvision's attribute names (so its checkpoints load) but not its import (3 s at start-up)."
     def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module|None = None):
@@ -36,7 +39,8 @@ class AudioResNet18(nn.Module):
     "Sound2Scene's audio trunk: ResNet-18 on a (B, 1, F, T) spectrogram, pooled to (B, 8·width)."
     def __init__(self, width: int = 64):
         super().__init__()
-        if width < 1: raise InputError(f'AudioResNet18 width: must be a positive integer, got {width}')
+        if type(width) is not int or not 1 <= width <= SEPARATOR_LIMITS['width']:
+            raise ConfigError(f"AudioResNet18 width: {quoted(width)}: must be a whole number from 1 to at most {SEPARATOR_LIMITS['width']}")
         self.width, self.inplanes = width, width
         self.conv1 = nn.Conv2d(1, width, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
@@ -77,12 +81,32 @@ class AudioResNet18(nn.Module):
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return torch.flatten(self.avgpool(x), 1)
 
+# %% ../nbs/06_separator.ipynb #24b6f2da
+def _meta_trunk(width: int) -> AudioResNet18:
+    with torch.device('meta'): return AudioResNet18(width)
+
+def check_separator_config(cfg: SeparatorConfig, where: str = 'separator', error: type[Exception] = ConfigError) -> SeparatorConfig:
+    "Refuse an architecture outside avgas's limits (each field, then the number of weights), naming `where`; nothing is allocated."
+    for k, hi in SEPARATOR_LIMITS.items():
+        v = getattr(cfg, k)
+        if type(v) is not int or not 1 <= v <= hi: raise error(f'{where}.{k}: {quoted(v)}: must be a whole number from 1 to at most {hi:,}')
+    n = sum(q.numel() for q in _meta_trunk(cfg.width).parameters()) + (8 * cfg.width + 1) * cfg.n_slots * cfg.dim
+    if n > MAX_SEPARATOR_PARAMETERS:
+        raise error(f'{where}: n_slots {cfg.n_slots}, dim {cfg.dim} and width {cfg.width} make a separator of {n:,} parameters '
+                    f'({4 * n / 2**30:.1f} GiB of float32); avgas builds one of at most {MAX_SEPARATOR_PARAMETERS:,}')
+    return cfg
+
+def separator_shapes(cfg: SeparatorConfig) -> dict[str, tuple]:
+    "The shape of every tensor of `Separator(cfg)`, from a trunk built on the meta device (`cfg` checked first)."
+    check_separator_config(cfg); n = cfg.n_slots * cfg.dim
+    return {k: tuple(v.shape) for k, v in _meta_trunk(cfg.width).state_dict().items()} | {'head.weight': (n, 8 * cfg.width), 'head.bias': (n,)}
+
 # %% ../nbs/06_separator.ipynb #3bd2a88c
 class Separator(AudioResNet18):
     "f_AV: the audio ResNet-18 with an N×D head; (B, 1, F, T) spectrogram → (B, N, D) embeddings."
     def __init__(self, cfg: SeparatorConfig|None = None):
         cfg = cfg or SeparatorConfig()
-        if cfg.n_slots < 1 or cfg.dim < 1: raise InputError(f'SeparatorConfig: n_slots and dim must be ≥ 1, got {cfg}')
+        check_separator_config(cfg)   # every size bounded before anything is allocated
         super().__init__(cfg.width)
         self.cfg = cfg
         self.head = nn.Linear(self.out_dim, cfg.n_slots * cfg.dim)
@@ -94,6 +118,21 @@ class Separator(AudioResNet18):
         "Separate a waveform batch (B, T): Sound2Scene spectrogram, then `forward`."
         a = audio or AudioConfig()
         return self(Spectrogram(a)(wav))
+
+    @classmethod
+    def from_checkpoint(cls, path: str|Path, cfg: SeparatorConfig|None = None) -> 'Separator':
+        "A separator written by `avgas train` (its .json): the record's architecture checked against avgas's limits and its weights' shapes (from the file's header) before the model is built."
+        p = Path(path); rec = checkpoint_record(p); where = f'separator checkpoint {p}: experiment.separator'
+        if cfg is None:
+            exp = rec.get('meta', {}).get('experiment'); sec = exp.get('separator') if isinstance(exp, dict) else None
+            if not isinstance(sec, dict): raise CheckpointError(f'separator checkpoint {p}: records no experiment.separator section (a mapping)')
+            try: cfg = SeparatorConfig.from_dict(sec, where=where)
+            except ConfigError as e: raise CheckpointError(str(e)) from None
+        check_separator_config(cfg, where, CheckpointError)
+        compare_shapes(checkpoint_shapes(p), separator_shapes(cfg), f"separator checkpoint {p}: its weights file {rec.get('weights')}",
+                       f'Separator its record describes (n_slots {cfg.n_slots}, dim {cfg.dim}, width {cfg.width})')
+        sep = cls(cfg); load_checkpoint(p, sep)
+        return sep
 
 # %% ../nbs/06_separator.ipynb #c55dedea
 def load_backbone(model: Separator, source: str|Path|dict, prefix: str = 'audnet.',
@@ -108,7 +147,7 @@ def load_backbone(model: Separator, source: str|Path|dict, prefix: str = 'audnet
     load_strict(trunk, sub, what)
     model.load_state_dict(trunk.state_dict(), strict=False)  # the head is the only key left out, by construction
     if init_head_from_fc and len(fc) == 2:
-        w, b = fc['fc.weight'], fc['fc.bias']
+        w, b = fc['fc.weight'], fc['fc.bias']; check_weights(fc, what)
         if tuple(w.shape) != (model.cfg.dim, model.out_dim):
             raise CheckpointError(f'{what}: fc.weight is {tuple(w.shape)}, one head slot needs {(model.cfg.dim, model.out_dim)}')
         with torch.no_grad():

@@ -4,21 +4,22 @@
 
 # %% ../nbs/21_vggsound.ipynb #d39a629d
 from __future__ import annotations
-import csv, json, multiprocessing, time
+import csv, io, json, math, multiprocessing, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from .audio import fit_length, save_audio
+from .audio import fit_length, open_regular, save_audio
 from .core import shared_dir, SKIP_NO_SHARED
 from .mixing import vggsound_name
-from .errors import InputError, MissingInputError
-from .checkpoints import atomic_path
+from .errors import InputError, MissingInputError, quoted
+from .checkpoints import atomic_path, atomic_write_bytes
 
 # %% auto #0
-__all__ = ['ClipSpec', 'read_vggsound_csv', 'check_clip_id', 'SkipItem', 'decode_audio', 'decode_frame', 'prepare_clip',
+__all__ = ['MAX_CSV_BYTES', 'MAX_START_S', 'MAX_ID_CHARS', 'MAX_FRAME_INDEX', 'ClipSpec', 'read_vggsound_csv', 'check_clip_id',
+           'SkipItem', 'decode_audio', 'decode_frame', 'prepare_clip', 'read_frames_json', 'read_prepared_labels',
            'prepare_vggsound']
 
 # %% ../nbs/21_vggsound.ipynb #a2cce659
@@ -34,28 +35,51 @@ class ClipSpec:
     def name(self) -> str: return vggsound_name(self.youtube_id, self.start_s)
 
 # %% ../nbs/21_vggsound.ipynb #fdfa16b2
+MAX_CSV_BYTES = 256 * 2**20   # VGGSound's CSV is 11 MB; a larger file is refused before it is read
+MAX_START_S = 86_400.0        # a start beyond a day is no YouTube clip's
+MAX_ID_CHARS = 64             # YouTube ids have 11 characters; an id must leave room in a file name
+
+def _csv_rows(p: Path, what: str):
+    "(line, row) of a CSV file read strictly (an unclosed or stray quote is an error, not a field that swallows the file)."
+    try:
+        with open_regular(p, what, MAX_CSV_BYTES) as fb, io.TextIOWrapper(fb, encoding='utf-8', newline='') as f:
+            reader, ln = csv.reader(f, strict=True), 1
+            while True:
+                try: row = next(reader)
+                except StopIteration: return
+                except csv.Error as e: raise InputError(f'{what} {p}, line {ln}: {e}: an unclosed or stray double quote? Quote a whole field, as "dog, barking"') from None
+                yield ln, row; ln = reader.line_num + 1
+    except UnicodeDecodeError as e: raise InputError(f'{what} {p}: not UTF-8 text ({e})') from None
+
+def _clip_spec(row: list[str], where: str) -> ClipSpec:
+    if len(row) not in (3, 4): raise InputError(f'{where}: expected 3 or 4 columns "id,start,label[,split]", got {len(row)} columns {quoted(row)}')
+    cid, start, label = (c.strip() for c in row[:3])
+    if len(cid) > MAX_ID_CHARS: raise InputError(f'{where}: id {quoted(cid)} is longer than {MAX_ID_CHARS} characters (YouTube ids have 11)')
+    try: s = float(start)
+    except ValueError: raise InputError(f'{where}: start {quoted(start)} is not a number') from None
+    if not (math.isfinite(s) and 0 <= s <= MAX_START_S):
+        raise InputError(f'{where}: start {quoted(start)} seconds: must be finite, at least 0 and at most {MAX_START_S:,.0f}')
+    if not label: raise InputError(f'{where}: the label is empty')
+    return ClipSpec(check_clip_id(cid, where), s, label, row[3].strip() if len(row) > 3 else '')
+
 def read_vggsound_csv(path: str|Path) -> list[ClipSpec]:
-    "Rows of VGGSound's CSV (id, start seconds, label, split) as `ClipSpec`s."
+    "Rows of VGGSound's CSV (id, start seconds, label, split) as `ClipSpec`s, each checked; a clip listed twice with two labels is refused."
     p = Path(path)
     if p.is_dir(): raise InputError(f'VGGSound CSV {p}: is a folder, expected a CSV file')
     if not p.exists(): raise MissingInputError(f'VGGSound CSV {p}: file does not exist')
-    rows = []
-    try:
-        with open(p, newline='', encoding='utf-8') as f:
-            for ln, row in enumerate(csv.reader(f), 1):
-                if not row or row[0].lstrip().startswith('#'): continue
-                if len(row) < 3: raise InputError(f'VGGSound CSV {p}, line {ln}: expected "id,start,label,split", got {row}')
-                try: start = float(row[1])
-                except ValueError: raise InputError(f'VGGSound CSV {p}, line {ln}: start {row[1]!r} is not a number') from None
-                rows.append(ClipSpec(check_clip_id(row[0].strip(), f'VGGSound CSV {p}, line {ln}'), start, row[2].strip(),
-                                     row[3].strip() if len(row) > 3 else ''))
-    except UnicodeDecodeError as e: raise InputError(f'VGGSound CSV {p}: not UTF-8 text ({e})') from None
-    return rows
+    specs, first = {}, {}
+    for ln, row in _csv_rows(p, 'VGGSound CSV'):
+        if not row or row[0].lstrip().startswith('#'): continue
+        s = _clip_spec(row, f'VGGSound CSV {p}, line {ln}')
+        if s.name in specs and specs[s.name].label != s.label:
+            raise InputError(f'VGGSound CSV {p}, line {ln}: clip {s.name} is labelled {quoted(s.label)}, but line {first[s.name]} labels it {quoted(specs[s.name].label)}')
+        specs.setdefault(s.name, s); first.setdefault(s.name, ln)
+    return list(specs.values())
 
 def check_clip_id(clip_id: str, where: str) -> str:
     "A YouTube id as an output file name may use it: no folder part, no '..', nothing absolute."
     if not clip_id or '/' in clip_id or '\\' in clip_id or clip_id in ('.', '..') or clip_id.startswith('.'):
-        raise InputError(f'{where}: id {clip_id!r} cannot name a file inside the output folder (no /, \\ or leading dot)')
+        raise InputError(f'{where}: id {quoted(clip_id)} cannot name a file inside the output folder (no /, \\ or leading dot)')
     return clip_id
 
 # %% ../nbs/21_vggsound.ipynb #c4c28010
@@ -132,6 +156,40 @@ def prepare_clip(video: str|Path, out_dir: str|Path, name: str,
     _atomic_save_image(img, out/'images'/f'{name}.jpg')
     return {'name': name, 'audio_seconds': round(dur, 3), 'image_size': list(img.size)}
 
+# %% ../nbs/21_vggsound.ipynb #b7ac628c
+MAX_FRAME_INDEX = 10**6   # at 10 fps: more than a day of video
+
+def read_frames_json(path: str|Path) -> dict[str, int]:
+    "Sound2Scene's frame-index JSON ({clip name: index, or a list of indices whose first is used}) as {name: index}; every entry checked."
+    p = Path(path); where = f'frames JSON {p}'
+    if p.is_dir(): raise InputError(f'{where}: is a folder, expected a JSON file')
+    if not p.exists(): raise MissingInputError(f'{where}: file does not exist')
+    try:
+        with open_regular(p, 'frames JSON', MAX_CSV_BYTES) as f: d = json.loads(f.read().decode('utf-8'))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise InputError(f'{where}: not valid JSON ({e})') from None
+    except RecursionError: raise InputError(f'{where}: nested too deeply to be a frames JSON (a mapping of names to indices)') from None
+    if not isinstance(d, dict): raise InputError(f'{where}: expected a mapping of clip names to frame indices, got {type(d).__name__}')
+    out = {}
+    for name, k in d.items():
+        ks = k if isinstance(k, list) else [k]
+        if not ks or not all(type(x) is int and 0 <= x <= MAX_FRAME_INDEX for x in ks):
+            raise InputError(f'{where}: clip {quoted(name)}: frame index {quoted(k)}: expected a whole number from 0 to {MAX_FRAME_INDEX:,} '
+                             '(or a non-empty list of them, whose first is used)')
+        out[name] = ks[0]
+    return out
+
+def read_prepared_labels(path: str|Path) -> dict[str, str]:
+    "The `name,label` rows of a labels.csv prepare-vggsound wrote ({} when there is none); a damaged one is refused, naming its line."
+    p, out = Path(path), {}
+    if not p.exists(): return out
+    for ln, row in _csv_rows(p, 'labels file'):
+        if not row: continue
+        if len(row) != 2 or not all(row):
+            raise InputError(f'labels file {p}, line {ln}: expected "name,label" (2 columns), got {len(row)} columns {quoted(row)}; '
+                             'prepare-vggsound did not write it this way: move it away, or prepare into another folder')
+        if out.setdefault(row[0], row[1]) != row[1]: raise InputError(f'labels file {p}, line {ln}: clip {quoted(row[0])} is listed twice with two labels')
+    return out
+
 # %% ../nbs/21_vggsound.ipynb #89285c47
 def _one_thread():
     "Worker initializer: one torch thread per process, so N processes use N cores, not N × cores."
@@ -156,13 +214,16 @@ def prepare_vggsound(video_dir: str|Path, csv_path: str|Path, out_dir: str|Path,
     if split is not None:
         specs = [s for s in specs if s.split == split]
         if not specs: raise InputError(f'VGGSound CSV {csv_path}: no row has split {split!r}')
-    frames = json.loads(Path(frames_json).read_text()) if frames_json else {}
+    frames = read_frames_json(frames_json) if frames_json else {}
+    known = read_prepared_labels(out/'labels.csv')   # what the folder already holds keeps its labels
+    clash = [s for s in specs if known.get(s.name, s.label) != s.label]
+    if clash: raise InputError(f"{out/'labels.csv'}: clip {clash[0].name} is labelled {quoted(known[clash[0].name])} there, but "
+                               f'{quoted(clash[0].label)} by {csv_path} ({len(clash)} clip(s) differ); correct the CSV, or prepare into another folder')
     out.mkdir(parents=True, exist_ok=True)
     done, todo = [], []
     for s in specs:
         if (out/'audios'/f'{s.name}.wav').exists() and (out/'images'/f'{s.name}.jpg').exists(): done.append(s.name); continue
-        k = frames.get(s.name); k = k[0] if isinstance(k, list) else k
-        todo.append((video_dir/f'{s.name}.mp4', out, s.name, None if k is None else int(k), sample_rate, seconds, min_seconds))
+        todo.append((video_dir/f'{s.name}.mp4', out, s.name, frames.get(s.name), sample_rate, seconds, min_seconds))
     t0, results, skipped = time.perf_counter(), {}, {}
     bar = tqdm(total=len(todo), desc='prepare-vggsound', unit='video', disable=not progress)
     def collect(r):
@@ -178,10 +239,11 @@ def prepare_vggsound(video_dir: str|Path, csv_path: str|Path, out_dir: str|Path,
     else:
         for a in todo: collect(_work(a))
     bar.close()
-    labels = {s.name: s.label for s in specs}
-    with open(out/'labels.csv', 'w', newline='') as f:
-        csv.writer(f).writerows((n, labels[n]) for n in sorted(set(done) | set(results)))
-    summary = {'prepared': len(results), 'already_done': len(done), 'skipped': skipped,
+    have = set(done) | set(results)
+    labels = known | {s.name: s.label for s in specs if s.name in have}   # merged with the folder's
+    text = io.StringIO(); csv.writer(text).writerows(sorted(labels.items()))
+    atomic_write_bytes(out/'labels.csv', text.getvalue().encode())
+    summary = {'prepared': len(results), 'already_done': len(done), 'skipped': skipped, 'labels': len(labels),
                'seconds': round(time.perf_counter() - t0, 3), 'workers': workers, 'out_dir': str(out)}
-    (out/'prepare_summary.json').write_text(json.dumps(summary, indent=1))
+    atomic_write_bytes(out/'prepare_summary.json', json.dumps(summary, indent=1).encode())
     return summary
