@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_audio.ipynb #7e68eed5
 from __future__ import annotations
-import math, os, stat, sys
+import io, math, os, stat, sys
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
@@ -195,8 +195,9 @@ def load_audio(path: str|Path,
 # %% ../nbs/03_audio.ipynb #07f81b88
 def save_audio(path: str|Path, wav: torch.Tensor, sample_rate: int = 16000):
     "Write a mono waveform as 16-bit PCM wav (atomically: a temp file, then a rename)."
-    with atomic_path(path, 'audio file') as tmp:
-        sf.write(str(tmp), wav.detach().cpu().float().clamp(-1, 1).numpy(), sample_rate, subtype='PCM_16', format='WAV')
+    buf = io.BytesIO()   # encoded in memory, written by Python: a full disk is an OSError with its errno, not libsndfile's "System error"
+    sf.write(buf, wav.detach().cpu().float().clamp(-1, 1).numpy(), sample_rate, subtype='PCM_16', format='WAV')
+    with atomic_path(path, 'audio file') as tmp: tmp.write_bytes(buf.getvalue())
 
 # %% ../nbs/03_audio.ipynb #003bb367
 @lru_cache(maxsize=8)

@@ -52,7 +52,8 @@ def path_error(path: str|Path, what: str, exc: OSError) -> InputError:
     "Turn an `OSError` on a user's path into an `InputError` that names the path and says what to do."
     hint = _OS_HINTS.get(exc.errno, exc.strerror or type(exc).__name__)
     cls = MissingInputError if exc.errno == errno.ENOENT else InputError
-    return cls(f'{what} {path}: {hint}')
+    err = cls(f'{what} {path}: {hint}'); err.errno = exc.errno   # callers may tell a full disk from a bad input
+    return err
 
 # %% ../nbs/00_errors.ipynb #7715f883
 def quoted(value, limit: int = 100) -> str:

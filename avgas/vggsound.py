@@ -4,7 +4,7 @@
 
 # %% ../nbs/21_vggsound.ipynb #d39a629d
 from __future__ import annotations
-import csv, io, json, math, multiprocessing, time
+import csv, errno, io, json, math, multiprocessing, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,11 +195,16 @@ def _one_thread():
     "Worker initializer: one torch thread per process, so N processes use N cores, not N × cores."
     torch.set_num_threads(1)
 
+# the output folder's fault, not the clip's: every further clip would fail the same way, so the run stops and says so
+_STOP_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.ENAMETOOLONG}
+
 def _work(args):
     video, out, name, k, sr, seconds, min_s = args
     try: return name, prepare_clip(video, out, name, k, sr, seconds, min_s), None
     except SkipItem as e: return name, None, str(e)
-    except Exception as e: return name, None, f'unreadable ({type(e).__name__}: {e})'
+    except Exception as e:   # an OSError, or an InputError from `path_error` (both carry the errno)
+        if getattr(e, 'errno', None) in _STOP_ERRNOS: return name, None, ('stop', str(e))   # picklable; the run stops
+        return name, None, f'unreadable ({type(e).__name__}: {e})'
 
 def prepare_vggsound(video_dir: str|Path, csv_path: str|Path, out_dir: str|Path,
                      frames_json: str|Path|None = None, workers: int = 1,
@@ -228,6 +233,8 @@ def prepare_vggsound(video_dir: str|Path, csv_path: str|Path, out_dir: str|Path,
     bar = tqdm(total=len(todo), desc='prepare-vggsound', unit='video', disable=not progress)
     def collect(r):
         name, info, why = r
+        if isinstance(why, tuple):   # disk full, a name too long, …: reported as what it is, not as an unreadable clip
+            return InputError(f'prepare-vggsound stopped at clip {name}: {why[1]}')
         if why is None: results[name] = info
         else: skipped[name] = why
         bar.update(1)
@@ -235,9 +242,11 @@ def prepare_vggsound(video_dir: str|Path, csv_path: str|Path, out_dir: str|Path,
         # spawn, not fork: a forked child of a process whose OpenMP threads are running can deadlock in torch
         from avgas.vggsound import _work as work, _one_thread   # the importable ones: spawned workers re-import them
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context('spawn'), initializer=_one_thread) as ex:
-            for f in as_completed([ex.submit(work, a) for a in todo]): collect(f.result())
+            for f in as_completed([ex.submit(work, a) for a in todo]):
+                if (stop := collect(f.result())): ex.shutdown(wait=True, cancel_futures=True); bar.close(); raise stop
     else:
-        for a in todo: collect(_work(a))
+        for a in todo:
+            if (stop := collect(_work(a))): bar.close(); raise stop
     bar.close()
     have = set(done) | set(results)
     labels = known | {s.name: s.label for s in specs if s.name in have}   # merged with the folder's

@@ -79,9 +79,9 @@ GEN = ['generate', '{d}/x.wav', '--out', '{d}/o', '--separator', '{d}/sep/synth_
 GEN_BEST = ['generate', '{d}/x.wav', '--out', '{d}/o', '--separator', '{d}/sep/best.json']
 
 RECORDS = [  # (name, setup, argv, what the message must contain)
-    ('record width 100000',      sep_field('width', 100_000),   GEN,  ['separator.width', '100000', 'at most']),
-    ('record dim 10**9',         sep_field('dim', 10**9),       GEN,  ['separator.dim', '1000000000', 'at most']),
-    ('record n_slots 10**6',     sep_field('n_slots', 10**6),   GEN,  ['separator.n_slots', '1000000', 'at most']),
+    ('record width 100000',      sep_field('width', 100_000),   GEN,  ['separator.width', '100000', 'must be between 1 and']),
+    ('record dim 10**9',         sep_field('dim', 10**9),       GEN,  ['separator.dim', '1000000000', 'must be between 1 and']),
+    ('record n_slots 10**6',     sep_field('n_slots', 10**6),   GEN,  ['separator.n_slots', '1000000', 'must be between 1 and']),
     ('record width 256 dim 8192 slots 16', edit_record(lambda r: r['meta']['experiment']['separator'].update(width=256, dim=8192, n_slots=16)),
                                  GEN,  ['parameters', 'at most']),
     ('record entry a list',      reference_entry(['best']),     GEN_BEST, ['best.json', "entry ['best']", 'must be a name']),
@@ -273,3 +273,23 @@ def test_labels_written_by_rename(two_csvs):
     assert prepare(d, 'two.csv').returncode == 0
     assert (d/'old_labels.csv').read_bytes() == old and (d/'old_summary.json').read_bytes() == old_summary
     assert labels(d/'prep')['c_2000_12000'] == 'cat'
+
+
+def test_prepare_stops_on_a_full_output_and_says_so(shared, tmp_path):
+    """A write that fails for the output folder's sake (here a file-size limit: EFBIG, as a full disk gives ENOSPC) stops the run
+    with that reason (exit 2), instead of reporting every clip as 'unreadable'."""
+    import shutil, subprocess, sys, textwrap
+    vid = '-Qowmc0P9ic_34000_44000'
+    (tmp_path/'videos').mkdir(); shutil.copy(shared/'fixtures/vggsound/video'/f'{vid}.mp4', tmp_path/'videos'/f'{vid}.mp4')
+    (tmp_path/'vgg.csv').write_text('-Qowmc0P9ic,34,dog barking,train\n')
+    code = textwrap.dedent(f'''
+        import resource, signal, sys
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)              # a too-large write fails with EFBIG instead of killing the process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))  # a 10 s wav at 16 kHz is 320 kB
+        from avgas.cli import main
+        sys.exit(main(['prepare-vggsound', '{tmp_path}/videos', '--csv', '{tmp_path}/vgg.csv', '--out', '{tmp_path}/prep', '--workers', '1']))
+    ''')
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2, (r.returncode, r.stderr[-1500:])
+    err = ' '.join(r.stderr.split())   # the CLI wraps its message to the terminal's width
+    assert 'file too large' in err and 'unreadable' not in err + r.stdout and 'Traceback' not in err, r.stderr[-1500:]
