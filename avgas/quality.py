@@ -28,9 +28,10 @@ def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
     if min(len(real), len(fake)) < real.shape[1]:
         # tr sqrt(S1 S2) is the sum of the singular values of a b^T / sqrt(k1 k2): an n1 x n2 problem instead of D x D
         tr_covmean = np.linalg.svd(a @ b.T, compute_uv=False).sum() / np.sqrt(k1 * k2)
-    else:
-        ev = np.linalg.eigvals((a.T @ a / k1) @ (b.T @ b / k2))   # real and >= 0 up to rounding (a product of two PSD matrices)
-        tr_covmean = np.sqrt(np.clip(ev.real, 0, None)).sum()
+    else:   # tr sqrt(S1 S2) = tr sqrt(A S2 A) with A = S1^(1/2): symmetric eigenproblems, faster and steadier than eig(S1 S2)
+        w, v = np.linalg.eigh(a.T @ a / k1)
+        A = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+        tr_covmean = np.sqrt(np.clip(np.linalg.eigvalsh(A @ (b.T @ b / k2) @ A), 0, None)).sum()
     return float(((mu1 - mu2) ** 2).sum() + (a * a).sum() / k1 + (b * b).sum() / k2 - 2 * tr_covmean)
 
 def inception_score_from_logits(logits: np.ndarray, splits: int = 10, seed: int = 0) -> tuple[float, float]:
