@@ -25,7 +25,7 @@ __all__ = ['SOUND2SCENE_README', 'PUBLISHED', 'MAX_HEADER_BYTES', 'ST_DTYPES', '
 def _listing(label: str, items: list, limit: int = 12) -> str:
     if not items: return ''
     more = f' … and {len(items) - limit} more' if len(items) > limit else ''
-    return f'\n  {label} ({len(items)}): ' + ', '.join(map(str, items[:limit])) + more
+    return f'\n  {label} ({len(items)}): ' + ', '.join(str(x) if len(str(x)) <= 80 else str(x)[:80] + '…' for x in items[:limit]) + more   # names from a file: cut
 
 def compare_shapes(have: dict, want: dict, what: str, arch: str, error: type[Exception] = CheckpointError, extra: str = ''):
     "Raise `error` listing the keys `have` lacks, those it holds beyond `want`, and the shapes that differ (and `extra`, when given)."
@@ -134,7 +134,7 @@ def safetensors_header(path: str|Path, what: str = 'weights file') -> dict[str, 
         if name == '__metadata__': continue
         dt, shape, off = (e.get(k) for k in ('dtype', 'shape', 'data_offsets')) if isinstance(e, dict) else (None,) * 3
         ints = lambda xs: isinstance(xs, list) and all(type(x) is int and x >= 0 for x in xs)
-        if dt not in ST_DTYPES or not ints(shape) or len(shape) > 16 or not ints(off) or len(off) != 2 or off[0] > off[1]:
+        if not isinstance(dt, str) or dt not in ST_DTYPES or not ints(shape) or len(shape) > 16 or not ints(off) or len(off) != 2 or off[0] > off[1]:
             raise bad(f'tensor {quoted(name)}: its header entry {quoted(e)} is not a dtype, a shape and two data offsets')
         if off[1] > data: raise bad(f'tensor {quoted(name)}: its bytes {off[0]:,}..{off[1]:,} reach past the end of the file ({data:,} bytes of tensor data)')
         if off[1] - off[0] != math.prod(shape) * ST_DTYPES[dt]:
@@ -158,7 +158,7 @@ def read_checkpoint(path: str|Path,
         from safetensors.torch import load_file
         safetensors_header(p, what)   # sizes checked against the file before anything is read for them
         try: return load_file(str(p), device='cpu')
-        except Exception as e: raise CheckpointError(f'{what} {p}: not a readable safetensors file ({e})') from None
+        except Exception as e: raise CheckpointError(f'{what} {p}: not a readable safetensors file ({str(e)[:200]})') from None
     try:
         with torch.serialization.safe_globals(list(allow)), warnings.catch_warnings():
             # torch warns about any pickle protocol but 2; the load below either succeeds or says what is wrong
@@ -335,7 +335,7 @@ def _read_record(p: Path) -> dict:
     if not p.is_file(): raise CheckpointError(f'checkpoint {p}: is {"a folder" if p.is_dir() else "not a regular file"}, expected a checkpoint .json file')
     if p.stat().st_size > MAX_RECORD_BYTES: raise CheckpointError(f'checkpoint {p}: {p.stat().st_size:,} bytes, more than a checkpoint record can be ({MAX_RECORD_BYTES:,})')
     try: rec = json.loads(p.read_text(encoding='utf-8'))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CheckpointError(f'checkpoint {p}: not valid JSON ({e})') from None
+    except (ValueError, UnicodeDecodeError) as e: raise CheckpointError(f'checkpoint {p}: not valid JSON ({str(e)[:200]})') from None   # ValueError: also numbers of over 4,300 digits
     except RecursionError: raise CheckpointError(f'checkpoint {p}: its JSON is nested too deeply to be a checkpoint record') from None
     fmt = rec.get('format') if isinstance(rec, dict) else f'none: a JSON {type(rec).__name__}, not an object'
     if fmt not in (CHECKPOINT_FORMAT, REFERENCE_FORMAT): raise CheckpointError(f'checkpoint {p}: not an avgas checkpoint (format {quoted(fmt)})')

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 import yaml
-from .errors import ConfigError, UnknownClassError
+from .errors import ConfigError, UnknownClassError, quoted
 from .safe_yaml import load_yaml_text
 
 # %% auto #0
@@ -84,7 +84,7 @@ class ClassTable:
             import difflib
             close = difflib.get_close_matches(name, pool, n=3)
             hint = f'; did you mean {close}?' if close else ''
-            raise UnknownClassError(f'unknown {role or "class"} {name!r}{hint} (the table has {len(pool)} {role or "classe"}s)')
+            raise UnknownClassError(f'unknown {role or "class"} {quoted(name)}{hint} (the table has {len(pool)} {role or "classe"}s)')
         return name
 
     def is_background(self, name: str) -> bool: return self.check(name) in self.background

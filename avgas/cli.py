@@ -196,7 +196,7 @@ def cmd_prepare_vggsound(_, o: PrepareOptions) -> int:
     "`avgas prepare-vggsound`: VGGSound videos -> audios/*.wav + images/*.jpg, resumably and in parallel."
     from avgas.vggsound import prepare_vggsound, read_frames_json
     if o.workers < 1: raise ConfigError(f'--workers {o.workers}: must be at least 1')
-    if o.min_seconds < 0: raise ConfigError(f'--min-seconds {o.min_seconds}: must be at least 0')
+    if not 0 <= o.min_seconds <= 86_400: raise ConfigError(f'--min-seconds {o.min_seconds}: must be at least 0 (and at most a day)')   # refuses nan and inf too
     if o.frames_json: read_frames_json(o.frames_json)   # a bad file is reported before any video is decoded
     prepare_out(o.out, lock=True)   # one run per folder: a second one would rewrite the same files
     print(f'preparing VGGSound clips from {o.video_dir} listed in {o.csv} with {o.workers} process(es)')

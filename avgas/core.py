@@ -46,6 +46,8 @@ def _rebuild(tp, value, where):
     if tp is float and isinstance(value, str) and re.fullmatch(r'[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+', value.strip()): return float(value)
     if tp is int and type(value) is int and not -2**63 <= value < 2**63:   # nothing downstream takes a wider integer
         raise ConfigError(f'{where}: {quoted(value)} does not fit in 64 bits')
+    if tp is str and type(value) is str and len(value) > 4096:   # a name, a path or a list of combinations: never longer
+        raise ConfigError(f'{where}: {quoted(value)} is longer than 4,096 characters')
     if tp in (int, str, bool) and (type(value) is tp): return value
     if tp in (int, float, str, bool):
         raise ConfigError(f'{where}: expected {_type_name(tp)}, got {type(value).__name__} {quoted(value)}')
@@ -65,8 +67,8 @@ class ConfigBase:
         if d is not None and not isinstance(d, dict): raise ConfigError(f'{where}: expected a mapping, got {type(d).__name__}')
         d = dict(d or {})
         known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(d) - set(known))
-        if unknown: raise ConfigError(f'{where}: unknown key(s) {unknown}; known keys are {sorted(known)}')
+        unknown = sorted(map(str, set(d) - set(known)))   # keys of any type (YAML allows numbers)
+        if unknown: raise ConfigError(f'{where}: unknown key(s) {quoted(unknown)}; known keys are {sorted(known)}')
         hints = typing.get_type_hints(cls)   # resolves string annotations in the config's own module
         kw = {k: _rebuild(hints[k], v, f'{where}.{k}') for k, v in d.items()}
         return cls(**kw).check(where)

@@ -124,7 +124,7 @@ MAX_MANIFEST_BYTES = 64 * 2**20   # a manifest lists images: a larger file is re
 def _read_manifest(man: Path) -> dict:
     try:
         with open_regular(man, 'manifest', MAX_MANIFEST_BYTES) as f: doc = json.loads(f.read().decode('utf-8'))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise InputError(f'{man}: not valid JSON ({e})') from None
+    except (ValueError, UnicodeDecodeError) as e: raise InputError(f'{man}: not valid JSON ({str(e)[:200]})') from None   # ValueError: JSON errors and numbers of over 4,300 digits
     except RecursionError: raise InputError(f'{man}: nested too deeply to be a manifest (avgas generate writes three levels)') from None
     if not isinstance(doc, dict) or not isinstance(doc.get('images'), list):
         raise InputError(f"{man}: expected an object with an 'images' list (as avgas generate writes)")

@@ -41,4 +41,5 @@ def load_yaml_text(text: str, where: str):
             elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)): depth -= 1
         _duplicate_key_check(yaml.compose(text, Loader=yaml.SafeLoader), where)
         return yaml.safe_load(text)
-    except yaml.YAMLError as e: raise ConfigError(f'{where}: not valid YAML ({" ".join(str(e).split())[:300]})') from None
+    except (yaml.YAMLError, ValueError) as e:   # ValueError: a number of over 4,300 digits
+        raise ConfigError(f'{where}: not valid YAML ({" ".join(str(e).split())[:300]})') from None

@@ -166,7 +166,7 @@ def read_frames_json(path: str|Path) -> dict[str, int]:
     if not p.exists(): raise MissingInputError(f'{where}: file does not exist')
     try:
         with open_regular(p, 'frames JSON', MAX_CSV_BYTES) as f: d = json.loads(f.read().decode('utf-8'))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise InputError(f'{where}: not valid JSON ({e})') from None
+    except (ValueError, UnicodeDecodeError) as e: raise InputError(f'{where}: not valid JSON ({str(e)[:200]})') from None   # ValueError: JSON errors and numbers of over 4,300 digits
     except RecursionError: raise InputError(f'{where}: nested too deeply to be a frames JSON (a mapping of names to indices)') from None
     if not isinstance(d, dict): raise InputError(f'{where}: expected a mapping of clip names to frame indices, got {type(d).__name__}')
     out = {}

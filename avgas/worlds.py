@@ -8,7 +8,7 @@ import functools
 from pathlib import Path
 import torch.nn as nn
 from .core import ExperimentConfig
-from .errors import AvgasError, CheckpointNotFoundError, ConfigError
+from .errors import AvgasError, CheckpointNotFoundError, ConfigError, quoted
 from .checkpoints import find_checkpoint
 from .mixing import VGGSoundPairs, load_image
 import torch
@@ -146,7 +146,7 @@ def build_world(cfg: ExperimentConfig) -> World:
         from avgas.synth.parts import SynthWorld
         return SynthWorld.from_config(cfg)
     if cfg.world in ('vggsound', 'real'): return RealWorld(cfg)
-    raise ConfigError(f"world {cfg.world!r}: unknown; expected one of {sorted(WORLDS)} ({'; '.join(f'{k}: {v}' for k, v in WORLDS.items())})")
+    raise ConfigError(f"world {quoted(cfg.world)}: unknown; expected one of {sorted(WORLDS)} ({'; '.join(f'{k}: {v}' for k, v in WORLDS.items())})")
 
 # %% ../nbs/11_worlds.ipynb #bdea5e36
 def smoke_config(cfg: ExperimentConfig) -> tuple[ExperimentConfig, list[str]]:
