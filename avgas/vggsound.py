@@ -67,13 +67,13 @@ def read_vggsound_csv(path: str|Path) -> list[ClipSpec]:
     p = Path(path)
     if p.is_dir(): raise InputError(f'VGGSound CSV {p}: is a folder, expected a CSV file')
     if not p.exists(): raise MissingInputError(f'VGGSound CSV {p}: file does not exist')
-    specs, first = {}, {}
+    specs, first, labels = {}, {}, {}
     for ln, row in _csv_rows(p, 'VGGSound CSV'):
         if not row or row[0].lstrip().startswith('#'): continue
         s = _clip_spec(row, f'VGGSound CSV {p}, line {ln}')
-        if s.name in specs and specs[s.name].label != s.label:
-            raise InputError(f'VGGSound CSV {p}, line {ln}: clip {s.name} is labelled {quoted(s.label)}, but line {first[s.name]} labels it {quoted(specs[s.name].label)}')
-        specs.setdefault(s.name, s); first.setdefault(s.name, ln)
+        if s.name in first and labels[s.name] != s.label:
+            raise InputError(f'VGGSound CSV {p}, line {ln}: clip {s.name} is labelled {quoted(s.label)}, but line {first[s.name]} labels it {quoted(labels[s.name])}')
+        specs.setdefault((s.name, s.split), s); first.setdefault(s.name, ln); labels.setdefault(s.name, s.label)   # one clip may be listed in two splits (each kept once)
     return list(specs.values())
 
 def check_clip_id(clip_id: str, where: str) -> str:
@@ -219,6 +219,7 @@ def prepare_vggsound(video_dir: str|Path, csv_path: str|Path, out_dir: str|Path,
     if split is not None:
         specs = [s for s in specs if s.split == split]
         if not specs: raise InputError(f'VGGSound CSV {csv_path}: no row has split {split!r}')
+    specs = list({s.name: s for s in reversed(specs)}.values())[::-1]   # a clip listed in two splits is prepared once
     frames = read_frames_json(frames_json) if frames_json else {}
     known = read_prepared_labels(out/'labels.csv')   # what the folder already holds keeps its labels
     clash = [s for s in specs if known.get(s.name, s.label) != s.label]
