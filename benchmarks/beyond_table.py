@@ -17,11 +17,12 @@ METRICS = ('fg R@1', 'layered CRS')
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('runs', nargs='+', help='LABEL=CSV (per-image rows of beyond_probes.py --out)')
+    ap.add_argument('runs', nargs='+', help='LABEL=CSV[,CSV…] (per-image rows of beyond_probes.py --out; several files of one variant joined by commas)')
     ap.add_argument('--candidate', default=''); ap.add_argument('--reference', default='')
     ap.add_argument('--n-boot', type=int, default=2000)
     a = ap.parse_args()
-    rows = pd.concat([pd.read_csv(f).assign(variant=label) for label, f in (r.split('=', 1) for r in a.runs)], ignore_index=True)
+    rows = pd.concat([pd.read_csv(f).assign(variant=label) for label, fs in (r.split('=', 1) for r in a.runs) for f in fs.split(',')],
+                     ignore_index=True)
     ratios = sorted(rows['ratio_db'].unique())
     for metric in METRICS:
         print(f'\n{metric} (%, 95 % interval over seeds, combinations, mixtures); last column: the worst ratio\'s value over the 0 dB value\n')
