@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 import pandas as pd
 import torch
+from torch.utils.data import ConcatDataset
 from .core import PAPER, ClassTable, ConfigBase, ExperimentConfig, MixConfig, TrainConfig, batched, choices, freed_memory_kept_in_heap, seed_everything
 from .errors import ConfigError
 from .checkpoints import atomic_path, atomic_write_bytes, load_checkpoint, save_checkpoint
@@ -29,9 +30,9 @@ from .failures import loudness_sweep
 from .report import write_study_report
 
 # %% auto #0
-__all__ = ['IS_CLAIM', 'demo_experiment', 'StudyConfig', 'three_source_combinations', 'RenderedOnce', 'study_datasets',
-           'train_alone', 'train_separators', 'seed_shares', 'split_by_seed', 'evaluate_all', 'prefetch_pairs',
-           'reference_images', 'study_quality', 'run_study']
+__all__ = ['RECIPES', 'IS_CLAIM', 'demo_experiment', 'StudyConfig', 'variant_recipe', 'three_source_combinations', 'RenderedOnce',
+           'study_datasets', 'loudness_augmented', 'train_alone', 'train_separators', 'seed_shares', 'split_by_seed',
+           'evaluate_all', 'prefetch_pairs', 'reference_images', 'study_quality', 'run_study']
 
 # %% ../nbs/23_study.ipynb #ba387f48
 def demo_experiment() -> ExperimentConfig:
@@ -63,6 +64,7 @@ class StudyConfig(ConfigBase):
     grid_combinations: int = 8          # combinations shown in the example grid
     threads: int = 0                    # torch threads (0: torch's default)
     workers: int = 2                    # CPU training processes of one thread each (ours); 1: all separators stacked in this process
+    loud_gain_db: float = 10.0          # ours: a variant ending in '/loud' also trains on mixtures whose sources each get a random gain in ±this many dB
 
     @classmethod
     def quick(cls) -> 'StudyConfig':
@@ -84,18 +86,28 @@ class StudyConfig(ConfigBase):
         if name not in ('demo', 'paper'): raise ConfigError(f"schedule {name!r}: unknown; expected 'demo' (ours) or 'paper' (the paper's)")
         return cls() if name == 'demo' else cls.paper_schedule()
 
+    RULES = {'loud_gain_db': (lambda v: 0 < v <= 40, 'above 0 and at most 40 dB')}
+
     def runs(self) -> list[tuple[str, int]]:
         "The two-source separators as (variant, seed), seed by seed: the order they are trained and reported in."
         return [(v, s) for s in self.seeds for v in self.variants]
 
 
 # %% ../nbs/23_study.ipynb #635ef8a7
-def _variant(v: str) -> tuple[str, str]:
-    alignment, _, assignment = v.partition('/')
-    if alignment not in choices(TrainConfig, 'alignment') or assignment not in choices(TrainConfig, 'assignment'):
-        raise ConfigError(f"study variant {v!r}: expected 'ALIGNMENT/ASSIGNMENT' with alignment one of {list(choices(TrainConfig, 'alignment'))} "
-                          f"and assignment one of {list(choices(TrainConfig, 'assignment'))}")
-    return alignment, assignment
+RECIPES = ('', 'loud')   # how a variant's training mixtures are made: the study's own, or (ours) those and as many again with random gains
+
+def _variant_parts(v: str) -> tuple[str, str, str]:
+    alignment, _, rest = v.partition('/'); assignment, _, recipe = rest.partition('/')
+    if alignment not in choices(TrainConfig, 'alignment') or assignment not in choices(TrainConfig, 'assignment') or recipe not in RECIPES:
+        raise ConfigError(f"study variant {v!r}: expected 'ALIGNMENT/ASSIGNMENT' or (ours) 'ALIGNMENT/ASSIGNMENT/loud', with alignment one of "
+                          f"{list(choices(TrainConfig, 'alignment'))} and assignment one of {list(choices(TrainConfig, 'assignment'))}")
+    return alignment, assignment, recipe
+
+def _variant(v: str) -> tuple[str, str]: return _variant_parts(v)[:2]
+
+def variant_recipe(v: str) -> str:
+    "'' for the study's training mixtures; 'loud' (ours) for those plus as many with random source gains (`loudness_augmented`)."
+    return _variant_parts(v)[2]
 
 def three_source_combinations(table: ClassTable = PAPER) -> list[tuple[str, str, str]]:
     "Ours: (foreground, foreground, background) for every two foregrounds that share a background in Table 4."
@@ -135,6 +147,13 @@ def study_datasets(W: World, sc: StudyConfig, n_sources: int = 2, progress: bool
     if not keep: return sets, test_pairs
     return {k: InMemoryDataset(v, 0, f'building {k} mixtures ({n_sources} sources)', progress, content_keys=k != 'test')   # no target cache reads test keys
             for k, v in sets.items()}, test_pairs
+
+def loudness_augmented(W: World, sc: StudyConfig, sets: dict, progress: bool = True, memo: dict|None = None) -> dict:
+    "Ours: `sets`' training and validation mixtures and as many again with each source's gain drawn in ±`sc.loud_gain_db` dB; the test set unchanged."
+    # the demo's mixtures are kept: gains alone cost 18 points of separated-foreground R@1 at 0 dB (benchmarks/README.md, #31)
+    g = StudyConfig.from_dict(sc.to_dict()); g.experiment.mix.gain_db = (-sc.loud_gain_db, sc.loud_gain_db)
+    gained, _ = study_datasets(W, g, 2, progress, memo)
+    return {k: ConcatDataset([sets[k], gained[k]]) for k in ('train', 'val')} | {'test': sets['test']}
 
 
 # %% ../nbs/23_study.ipynb #26bc60a8
@@ -194,6 +213,7 @@ def train_separators(W: World, groups: list[tuple[dict, list[tuple[str, int]], i
                                                     'model': 'Separator', 'train': exp.train.to_dict(), 'experiment': exp.to_dict()})
                 atomic_write_bytes(d/'metrics.csv', pd.DataFrame(r['rows']).to_csv(index=False).encode())
             name = method_label(exp.train.alignment, exp.train.assignment) + ('' if n_slots == 2 else f', {n_slots} sources')
+            if variant_recipe(v) == 'loud': name = f'{name[:-1]}; ±{sc.loud_gain_db:g} dB mixtures: ours)'
             methods.append(AVGASMethod(m, exp.audio, name, exp.train.assignment))
             records.append({'variant': v, 'seed': int(seed), 'sources': int(n_slots), 'best_epoch': int(r['best_epoch']),
                             'best_val': round(float(r['best_val']), 4), 'seconds (all trained together)': secs})
@@ -298,13 +318,16 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
     say(f"[2/6] training {n_train} AV-GAS separators ({len(sc.variants)} variants × seeds {sc.seeds}"
         f"{' + three-source PIT (ours)' if sc.three_sources else ''}; schedule {schedule_name(e)}: {e.train.epochs} epochs, {len(sets['train'])} training mixtures)")
     baseline = Sound2SceneMethod(W.audio_encoder, 'Sound2Scene')
-    pairs = sc.runs()
-    groups = [(sets, pairs, 2)] + ([(sets3, [('a2a+a2v/pit', s) for s in sc.seeds], 3)] if sc.three_sources else [])
-    trained = train_separators(W, groups, sc, out/'runs', progress)   # both slot counts in one pool: no core idles between them
-    (ms, runs), three = trained[0], None
-    methods_by_seed = {s: [baseline] + [m for m, (_, s2) in zip(ms, pairs) if s2 == s] for s in sc.seeds}
+    pairs, loud = sc.runs(), any(variant_recipe(v) == 'loud' for v in sc.variants)
+    two = [(s, [p for p in pairs if variant_recipe(p[0]) == r], 2) for r, s in (('', sets), ('loud', loudness_augmented(W, sc, sets, progress, rendered) if loud else None))]
+    two = [g for g in two if g[1]]   # each group its own training mixtures; a study without '/loud' variants has one
+    groups = two + ([(sets3, [('a2a+a2v/pit', s) for s in sc.seeds], 3)] if sc.three_sources else [])
+    trained = train_separators(W, groups, sc, out/'runs', progress)   # every group in one pool: no core idles between them
+    by_run, runs, three = {}, [], None
+    for (_, group_pairs, _), (ms, recs) in zip(two, trained): by_run.update(zip(group_pairs, ms)); runs += recs
+    methods_by_seed = {s: [baseline] + [by_run[(v, s)] for v in sc.variants] for s in sc.seeds}
     if sc.three_sources:
-        ms3, runs3 = trained[1]
+        ms3, runs3 = trained[len(two)]
         three = {s: [baseline, m] for s, m in zip(sc.seeds, ms3)}; runs += runs3
     for r in runs: say(f"      {r['variant']}, {r['sources']} sources, seed {r['seed']}: epoch {r['best_epoch']} selected")
     lap('training'); say(f"      {len(runs)} separators trained in {timing['training']} s")
