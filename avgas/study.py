@@ -48,7 +48,7 @@ def demo_experiment() -> ExperimentConfig:
 class StudyConfig(ConfigBase):
     "One study: a world and experiment (its schedule: `schedule_name`), the methods compared (variants × seeds, and the baseline), the report's extras."
     experiment: ExperimentConfig = field(default_factory=demo_experiment)
-    variants: list[str] = field(default_factory=lambda: ['a2a/fixed', 'a2v/fixed', 'a2a+a2v/fixed', 'a2a+a2v/pit'])  # ALIGNMENT/ASSIGNMENT
+    variants: list[str] = field(default_factory=lambda: ['a2a/fixed', 'a2v/fixed', 'a2a+a2v/fixed', 'a2a+a2v/pit'])  # ALIGNMENT/ASSIGNMENT, or ALIGNMENT/ASSIGNMENT/loud (ours: loudness-augmented training)
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])   # training (and generation) seeds of every method
     val_per_combination: int = 4        # validation mixtures per combination (0: a fifth of the training mixtures, at least 2)
     test_pairs_per_class: int = 10      # held-out single-source instances per class, the test mixtures' sources (0: all)
