@@ -13,10 +13,11 @@ from .checkpoints import atomic_path
 from .mixing import MixtureDataset
 from .evaluate import evaluate_method
 from .errors import InputError
+from .statistics import bootstrap_ci
 
 # %% auto #0
-__all__ = ['PEOPLE_PROMPT', 'loudness_sweep', 'plot_sweep', 'with_roles', 'breakdown', 'people_breakdown', 'worst_combinations',
-           'gallery']
+__all__ = ['PEOPLE_PROMPT', 'loudness_sweep', 'plot_sweep', 'sweep_table', 'with_roles', 'breakdown', 'people_breakdown',
+           'worst_combinations', 'gallery']
 
 # %% ../nbs/20_failures.ipynb #48e62ec9
 def loudness_sweep(methods: Sequence, G, pairs, detector, ranker,
@@ -54,6 +55,19 @@ def plot_sweep(sweep: pd.DataFrame, metric: str = 'CRS', path: str|Path|None = N
     ax.axvline(0, color='grey', lw=0.5); ax.legend(fontsize=7); fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=120)
     return fig
+
+# %% ../nbs/20_failures.ipynb #d1e2f3a4
+def sweep_table(sweep: pd.DataFrame, metric: str = 'CRS', mode: str = 'sum', n_boot: int = 1000) -> pd.DataFrame:
+    "Per method and composer (rows) and loudness ratio (columns): the mean `metric` and its 95 % interval, combinations then mixtures resampled."
+    s = sweep[sweep['mode'] == mode] if 'mode' in sweep else sweep
+    if not len(s): raise InputError(f'sweep_table: the sweep has no rows of mode {mode!r}')
+    cells = {}
+    for key, g in s.groupby(['method', 'composer'], sort=False):
+        for r, h in g.groupby('ratio_db'):
+            lo, hi = bootstrap_ci(h[metric].to_numpy(), n_boot, combos=h['combination'].to_numpy())
+            cells.setdefault(key, {})[f'{r:+g} dB'] = f'{h[metric].mean():.1f} [{lo:.1f}, {hi:.1f}]'
+    return pd.DataFrame.from_dict(cells, orient='index').rename_axis(['method', 'composer'])
+
 
 # %% ../nbs/20_failures.ipynb #2bff2743
 def with_roles(results: pd.DataFrame, table=PAPER) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from .train import amp_dtype_for
 from .experiment import settings_of_ours, schedule_name, NOT_IN_PAPER
 from .tables import PAPER_RESULTS, to_markdown, write_paper_tables
 from .statistics import RESAMPLED, nested_means, paired_difference, significance_sentences
-from .failures import PEOPLE_PROMPT, people_breakdown, plot_sweep, with_roles
+from .failures import PEOPLE_PROMPT, people_breakdown, plot_sweep, sweep_table, with_roles
 
 # %% auto #0
 __all__ = ['REPORT_CSS', 'IS_MARGIN', 'write_report', 'grid_figure', 'paper_claims', 'write_study_report']
@@ -228,6 +228,7 @@ def write_study_report(out: Path, sc, W, mixed, separated, quality, sweep, sig, 
     q1 = quality[(quality['table'] == 'table1_mixed') & (quality['method'] == 'Sound2Scene')] if len(quality) else quality
     claims = paper_claims(sig, mixed, sweep, W.table, W.facts(), sc.n_boot, is_claim, float(q1['IS'].iloc[0]) if len(q1) else None)
     extras['paper_claims'] = claims.set_index('claim of the paper')
+    if sweep is not None and (sweep['mode'] == 'sum').any(): extras['extra_loudness_sweep'] = sweep_table(sweep, 'CRS', 'sum', sc.n_boot)
     for k, df in extras.items():
         with atomic_path(out/f'{k}.md', 'table') as tmp: tmp.write_text(to_markdown(df.astype(object).where(df.notna(), '—')))
         with atomic_path(out/f'{k}.csv', 'table') as tmp: df.to_csv(tmp)
@@ -296,7 +297,10 @@ def write_study_report(out: Path, sc, W, mixed, separated, quality, sweep, sig, 
     ]
     if sweep is not None: sections.append(('Failure analysis (appendix C): a quiet source disappears',
          f'<p>The paper\'s equal-gain sum with the foreground scaled by the ratio:</p>{_img_tag(out/"loudness_sweep_sum_crs.png", 640, "sweep sum")}'
-         f'<p>Ours: RMS-matched sources at the stated ratio:</p>{_img_tag(out/"loudness_sweep_rms_crs.png", 640, "sweep rms")}'))
+         + (md(files['extra_loudness_sweep']) + f'<p class="note">CRS (%) of every method, the paper\'s and ours side by side, on the same {sc.sweep_per_combination} '
+            'mixtures per combination at each ratio (the first seed\'s separators); 95 % intervals resample combinations, then mixtures.</p>'
+            if 'extra_loudness_sweep' in files else '')
+         + f'<p>Ours: RMS-matched sources at the stated ratio:</p>{_img_tag(out/"loudness_sweep_rms_crs.png", 640, "sweep rms")}'))
     sections.append(('Ours: realistic vs unrealistic combinations, CRS', md(files['extra_realistic_vs_unrealistic'])))
     if 'extra_fid_mixed_vs_composites' in files:
         sections.append(('Ours: FID of mixed images against the world\'s composites', md(files['extra_fid_mixed_vs_composites'])))
