@@ -8,8 +8,9 @@ import errno
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['AvgasError', 'ConfigError', 'InputError', 'MissingInputError', 'UnknownClassError', 'CheckpointError',
-           'CheckpointNotFoundError', 'TrainingDivergedError', 'path_error', 'quoted']
+__all__ = ['PENDING_SIGNALS', 'AvgasError', 'ConfigError', 'InputError', 'MissingInputError', 'UnknownClassError',
+           'CheckpointError', 'CheckpointNotFoundError', 'TrainingDivergedError', 'path_error', 'quoted', 'Terminated',
+           'raise_if_signalled']
 
 # %% ../nbs/00_errors.ipynb #9e48b10a
 class AvgasError(Exception):
@@ -60,4 +61,19 @@ def quoted(value, limit: int = 100) -> str:
     "`repr(value)`, cut to `limit` characters with the full length said: error messages stay one paragraph whatever the input."
     r = repr(value)
     return r if len(r) <= limit else f'{r[:limit]}… ({len(r):,} characters)'
+
+
+# %% ../nbs/00_errors.ipynb #e5f6a7b8
+class Terminated(KeyboardInterrupt):
+    "A SIGTERM, raised where a Ctrl-C would be: the same clean-up (workers stopped, temporary files removed), exit status 143."
+
+PENDING_SIGNALS: list[int] = []   # SIGINT/SIGTERM the `avgas` command received (`avgas.launch.main` records them)
+
+def raise_if_signalled():
+    "Raise the interrupt of a signal the command received (`Terminated` for SIGTERM, else `KeyboardInterrupt`); a no-op without one."
+    # the signal handler raises at once, but Python swallows an exception raised inside an at-fork callback or a __del__
+    # ("Exception ignored in ..."); long loops call this, so a swallowed SIGTERM still stops the run
+    if PENDING_SIGNALS:
+        import signal
+        raise Terminated() if PENDING_SIGNALS[-1] == signal.SIGTERM else KeyboardInterrupt()
 

@@ -5,14 +5,12 @@
 # %% ../nbs/26_launch.ipynb #07e2be6b
 from __future__ import annotations
 import os, sys
+from .errors import PENDING_SIGNALS, Terminated, raise_if_signalled   # Terminated: defined beside the flag, raised from here
 
 # %% auto #0
-__all__ = ['Terminated', 'interrupted', 'QuietStdout', 'main']
+__all__ = ['interrupted', 'QuietStdout', 'main']
 
 # %% ../nbs/26_launch.ipynb #d6d04fb1
-class Terminated(KeyboardInterrupt):
-    "A SIGTERM, raised where a Ctrl-C would be: the same clean-up (workers stopped, temporary files removed), exit status 143."
-
 def interrupted(e: BaseException) -> int:
     "The one line and the exit status of an interrupt: 143 for SIGTERM, 130 for Ctrl-C."
     term = isinstance(e, Terminated)
@@ -38,19 +36,18 @@ class QuietStdout:
 def main(argv: list[str]|None = None) -> int:
     "Run `avgas.cli.main`: Ctrl-C at any point, imports included, prints `avgas: interrupted` (130); SIGTERM the same way, `avgas: terminated` (143)."
     import signal, threading
-    seen = []
-    def on_signal(signum, frame):
-        seen.append(signum); raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+    def on_signal(signum, frame):   # recorded too: where Python swallows the exception, the run's loops raise it again
+        PENDING_SIGNALS.append(signum); raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
     # a library import that catches everything can swallow the KeyboardInterrupt; the flag survives it
     main_thread = threading.current_thread() is threading.main_thread()
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
     stdout, sys.stdout = sys.stdout, QuietStdout(sys.stdout)
     try:
         from avgas.cli import main as cli_main
-        if seen: raise Terminated if seen[-1] == signal.SIGTERM else KeyboardInterrupt
+        raise_if_signalled()
         if main_thread and previous[signal.SIGINT] is not None: signal.signal(signal.SIGINT, previous[signal.SIGINT])
         return cli_main(argv)
     except KeyboardInterrupt as e: return interrupted(e)
     finally:
-        sys.stdout.flush(); sys.stdout = stdout
+        sys.stdout.flush(); sys.stdout = stdout; PENDING_SIGNALS.clear()
         if main_thread and previous.get(signal.SIGTERM) is not None: signal.signal(signal.SIGTERM, previous[signal.SIGTERM])

@@ -12,7 +12,7 @@ from torch.utils.data import Dataset
 from safetensors.torch import save as st_save, load as st_load
 from tqdm.auto import tqdm
 from .core import AudioConfig, TrainConfig, get_device
-from .errors import InputError
+from .errors import InputError, raise_if_signalled
 from .separator import Separator
 from .stacked import train_stacked, network_inputs, filled_targets
 
@@ -43,7 +43,9 @@ def fork_map(fn, n: int, workers: int = 2, desc: str = '', progress: bool = True
     _FORKED['fn'] = fn
     try:
         with mp.get_context('fork').Pool(max(1, min(workers, n)), initializer=_worker_start) as pool:
-            yield from tqdm(pool.imap_unordered(_forked_call, range(n)), total=n, desc=desc, disable=not progress, leave=False)
+            raise_if_signalled()   # a SIGTERM during the fork is swallowed in the at-fork callbacks: it stops the run here
+            for r in tqdm(pool.imap_unordered(_forked_call, range(n)), total=n, desc=desc, disable=not progress, leave=False):
+                raise_if_signalled(); yield r
     finally: _FORKED.clear()
 
 def train_in_processes(models: list[Separator], runs: list[tuple[str, str, int]], train_ds: Dataset, val_ds: Dataset|None,
