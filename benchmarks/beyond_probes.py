@@ -25,9 +25,8 @@ import tempfile
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import ConcatDataset
 from avgas.core import MixConfig
-from avgas.study import StudyConfig, study_datasets, prefetch_pairs, _new_separators
+from avgas.study import StudyConfig, study_datasets, prefetch_pairs, _new_separators, loudness_augmented
 from avgas.worlds import build_world
 from avgas.processes import train_groups_in_processes, in_workers
 from avgas.mixing import MixtureDataset
@@ -75,10 +74,10 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         for r in a.recipes:
             rc = recipe_config(sc, r.removeprefix('union-'))
-            sets, _ = study_datasets(W, rc, 2, False, memo)
-            if r.startswith('union-'):   # the demo's mixtures and the recipe's, both (twice the training set)
-                plain, _ = study_datasets(W, sc, 2, False, memo)
-                sets = {k: ConcatDataset([plain[k], sets[k]]) for k in ('train', 'val')}
+            if r.startswith('union-'):   # the study's '/loud' recipe: the equal-gain mixtures and as many with the recipe's gains
+                rc.loud_gain_db, rc.experiment.mix.gain_db = rc.experiment.mix.gain_db[1], (0.0, 0.0)
+                sets = loudness_augmented(W, rc, study_datasets(W, rc, 2, False, memo)[0], False, memo)
+            else: sets, _ = study_datasets(W, rc, 2, False, memo)
             runs = [(a.variant, s) for s in a.seeds]
             exps, models, _ = _new_separators(W, runs, rc, 2)
             group = {'models': models, 'runs': [(x.train.alignment, x.train.assignment, x.train.seed) for x in exps],

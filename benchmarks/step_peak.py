@@ -21,18 +21,9 @@ from avgas.core import SeparatorConfig
 from avgas.separator import Separator
 from avgas.losses import separation_loss
 from avgas.train import amp_dtype_for
+from train_throughput import matmul_peak   # the same 2048² measurement as the trainer benchmark's
 
 SIZES = {'paper': dict(width=64, frames=1004, dim=2048), 'demo': dict(width=8, frames=199, dim=128)}
-
-
-def matmul_peak(device, dtype, n=2048, repeats=5):
-    "Best FLOP/s of an n×n matrix product."
-    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
-    x, y = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
-    x @ y; sync(); best = math.inf
-    for _ in range(repeats):
-        t = time.perf_counter(); x @ y; sync(); best = min(best, time.perf_counter() - t)
-    return 2 * n ** 3 / best
 
 
 def step_fn(size, device, channels_last, dtype, batch, compiled=False):
@@ -77,7 +68,7 @@ def main():
     if a.threads: torch.set_num_threads(a.threads)
     dev = torch.device(a.device)
     native = amp_dtype_for(dev)
-    peaks = {'fp32': matmul_peak(dev, torch.float32), 'bf16': matmul_peak(dev, torch.bfloat16)}
+    peaks = matmul_peak(dev)
     print(f'{a.size} size {SIZES[a.size]}, batch {a.batch}, {torch.get_num_threads()} threads, device {dev}; '
           f'native reduced precision for training: {native}')
     print(f"matmul peak (2048², best of 5): fp32 {peaks['fp32'] / 1e12:.3f} TFLOP/s, bf16 {peaks['bf16'] / 1e12:.3f} TFLOP/s")
