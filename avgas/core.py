@@ -215,11 +215,13 @@ class TrainConfig(ConfigBase):
     selection: Literal['paper', 'lowest_val'] = 'paper'   # best epoch: 'paper' (lowest validation loss among epochs whose training loss still decreases) or 'lowest_val'
     lr_schedule: Literal['constant', 'cosine'] = 'constant'   # 'constant' (the paper names no schedule) or 'cosine' (ours: warm-up over the first 5 % of steps, then cosine decay to 0)
     frozen_stages: int = 0        # ours: leading trunk stages kept as initialised (0 none; 1 the stem; 2 the stem and layer1; … 5 all four layers)
+    loud_gain_db: float = 0.0     # ours: 0 trains on `mix`'s mixtures (the paper); above 0 also on as many again with each source's gain drawn in ±this many dB
 
 TrainConfig.RULES = {'lr': _positive(), 'weight_decay': _at_least(0), 'batch_size': _between(1, 65_536), 'epochs': _between(1, 100_000),
                      'seed': _SEED,
                      'temperature': _positive('positive (it divides the logits)'),
-                     'frozen_stages': (lambda v: 0 <= v <= 5, 'between 0 and 5 (the stem and four layers)')}
+                     'frozen_stages': (lambda v: 0 <= v <= 5, 'between 0 and 5 (the stem and four layers)'),
+                     'loud_gain_db': (lambda v: 0 <= v <= 40, 'between 0 (off) and 40 dB')}
 
 # %% ../nbs/01_core.ipynb #515a1393
 @dataclass

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from .core import PAPER, ClassTable, ExperimentConfig, MixConfig, batched
 from .errors import InputError, MissingInputError, quoted
 from .checkpoints import atomic_path
@@ -21,8 +22,8 @@ from .quality import quality_features, quality_table
 from .tables import write_paper_tables
 
 # %% auto #0
-__all__ = ['MAX_MANIFEST_BYTES', 'evaluate_images', 'source_slots', 'evaluate_method', 'TrueSources', 'evaluate_folder',
-           'save_method_images', 'evaluate_end_to_end']
+__all__ = ['MAX_MANIFEST_BYTES', 'evaluate_images', 'matched_by_references', 'source_slots', 'evaluate_method', 'TrueSources',
+           'evaluate_folder', 'save_method_images', 'evaluate_end_to_end']
 
 # %% ../nbs/19_evaluate.ipynb #26480969
 def evaluate_images(images: torch.Tensor,                  # (M, 3, H, W) in [-1, 1]
@@ -55,13 +56,27 @@ def _best_assignment(top1: torch.Tensor, want: torch.Tensor) -> torch.Tensor:
         best[better], best_hits = slot[better], torch.where(better, hits, best_hits)
     return best
 
-def source_slots(method, h: torch.Tensor, n_sources: int, roles=None, top1=None, want=None) -> tuple[torch.Tensor, str]:
+def matched_by_references(h: torch.Tensor, references: torch.Tensor, background_slot: torch.Tensor) -> torch.Tensor:
+    "(B, N) slot of each source: the background's given (last source); the foregrounds' the permutation of the other slots nearest their references."
+    B, K = h.shape[:2]; N = references.shape[1]
+    # unit-vector distances, as the training loss's logits: the permutation PIT itself would pick, with no class and no ranker involved
+    d = torch.cdist(F.normalize(h.float(), dim=-1), F.normalize(references.float(), dim=-1))   # (B, K slots, N sources)
+    out = torch.empty(B, N, dtype=torch.long); out[:, -1] = background_slot
+    for b in range(B):
+        free = [k for k in range(K) if k != int(background_slot[b])]
+        out[b, :-1] = torch.tensor(min(itertools.permutations(free, N - 1), key=lambda p: sum(float(d[b, k, j]) for j, k in enumerate(p))))
+    return out
+
+def source_slots(method, h: torch.Tensor, n_sources: int, roles=None, top1=None, want=None,
+                 references: torch.Tensor|None = None) -> tuple[torch.Tensor, str]:
     "(B, N) slot showing each source (foreground(s) first, background last), and how the slots were matched."
     B, K = h.shape[:2]
     if getattr(method, 'assignment', 'fixed') == 'fixed' or K == 1: return torch.arange(n_sources).expand(B, -1) % K, 'fixed (paper)'
-    if n_sources == 2 and roles is not None:
+    if roles is not None:
         bg = roles.background_score(h).argmax(1)
-        return torch.stack([1 - bg, bg], 1), 'matched by role (ours)'
+        if n_sources == 2: return torch.stack([1 - bg, bg], 1), 'matched by role (ours)'
+        if references is not None:
+            return matched_by_references(h, references, bg), 'background by role, foregrounds by their reference embeddings (ours)'
     return _best_assignment(top1, want), 'best matching of the ranker (ours, upper bound)'
 
 @torch.no_grad()
@@ -71,6 +86,7 @@ def evaluate_method(method, G, items: Sequence[dict], detector: Detector, ranker
                     table: ClassTable = PAPER,
                     embeddings: torch.Tensor|None = None,   # (B, N, D) to judge instead of method.embed's (e.g. the true sources': the ceiling)
                     separated: bool = True,                 # False: mixed images only (no per-source images generated or judged)
+                    references: torch.Tensor|None = None,   # (B, N, D) the sources' true embeddings: PIT's foreground slots matched to them (N > 2)
                     ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     "Mixed rows (one per mixture × composer: CRS, R@2*), separated rows (one per mixture × source: CRS_1, R@1), images."
     classes = [tuple(it['classes']) for it in items]; n_src = len(classes[0])
@@ -93,7 +109,7 @@ def evaluate_method(method, G, items: Sequence[dict], detector: Detector, ranker
         ps, prompts = prompt_scores(ranker.scores(flat, table.classes), table.classes, table)
         top1 = ps.argmax(1).view(sep.shape[:2])
         want = torch.tensor([[prompts.index(table.prompt(x)) for x in cl] for cl in classes])
-        slots, how = source_slots(method, h, n_src, roles, top1, want)
+        slots, how = source_slots(method, h, n_src, roles, top1, want, references)
         found = [{table.prompts[x] for x in d} for d in detector.detect(flat, table.classes)]
         K = sep.shape[1]; recs = []
         for i, cl in enumerate(classes):

@@ -6,7 +6,7 @@
 from __future__ import annotations
 from pathlib import Path
 import torch.nn as nn
-from torch.utils.data import Dataset
+from torch.utils.data import ConcatDataset, Dataset
 from .core import PAPER, ClassTable, ExperimentConfig, MixConfig, seed_everything
 from .errors import ConfigError
 from .checkpoints import atomic_write_bytes
@@ -18,7 +18,8 @@ from .train import Trainer, SeparatorTask
 
 # %% auto #0
 __all__ = ['PAPER_SCHEDULE', 'NOT_IN_PAPER', 'DEMO_SCHEDULE', 'SCHEDULES', 'experiment_combinations', 'validation_mix',
-           'build_experiment', 'encoder_dim', 'train_experiment', 'with_schedule', 'settings_of_ours', 'schedule_name']
+           'loud_copies', 'build_experiment', 'encoder_dim', 'train_experiment', 'with_schedule', 'settings_of_ours',
+           'schedule_name']
 
 # %% ../nbs/17d_experiment.ipynb #e1d9e7c9
 def experiment_combinations(cfg: ExperimentConfig, table: ClassTable = PAPER) -> list[tuple[str, ...]]:
@@ -38,11 +39,17 @@ def validation_mix(mix: MixConfig) -> MixConfig:
     return MixConfig.from_dict(mix.to_dict() | {'seed': mix.seed + 1, 'items_per_combination': max(2, mix.items_per_combination // 5)})
 
 # %% ../nbs/17d_experiment.ipynb #72a30fc0
+def loud_copies(mix: MixConfig, gain_db: float) -> MixConfig:
+    "Ours: `mix` with each source's gain drawn in ±`gain_db` dB (`train.loud_gain_db`; the study's '/loud' variants)."
+    return MixConfig.from_dict(mix.to_dict() | {'gain_db': (-gain_db, gain_db)})
+
 def build_experiment(cfg: ExperimentConfig, world: World) -> tuple[Dataset, Dataset, nn.Module|None, nn.Module|None]:
     "Training set, validation set, f_A and f_V (each None when the alignment does not need it) of a config in a world."
-    combos = experiment_combinations(cfg, world.table)
-    train = MixtureDataset(world.pairs('train'), combos, cfg.mix)
-    val = MixtureDataset(world.pairs('val'), combos, validation_mix(cfg.mix))
+    combos, loud = experiment_combinations(cfg, world.table), cfg.train.loud_gain_db
+    def mixtures(split, mix):   # with train.loud_gain_db (ours): `mix`'s mixtures and as many again with random gains
+        made = MixtureDataset(world.pairs(split), combos, mix)
+        return ConcatDataset([made, MixtureDataset(world.pairs(split), combos, loud_copies(mix, loud))]) if loud else made
+    train, val = mixtures('train', cfg.mix), mixtures('val', validation_mix(cfg.mix))
     keys = alignment_keys(cfg.train.alignment)
     fa = world.audio_encoder if 'a2a' in keys else None
     fv = world.image_encoder if 'a2v' in keys else None

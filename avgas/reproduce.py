@@ -12,8 +12,8 @@ from .errors import ConfigError, InputError, path_error
 
 # %% auto #0
 __all__ = ['PUBLISHED_FILES', 'REAL_EXTRA', 'REPRODUCE_STEPS', 'SHARED_SECTIONS', 'real_extra_error', 'import_real',
-           'reproduce_commands', 'paper_config', 'configs_dir', 'shipped_configs', 'shipped_config', 'config_summary',
-           'shipped_by_name', 'copy_configs', 'check_same_experiment', 'study_of', 'reproduce']
+           'reproduce_commands', 'paper_config', 'loud_config', 'configs_dir', 'shipped_configs', 'shipped_config',
+           'config_summary', 'shipped_by_name', 'copy_configs', 'check_same_experiment', 'study_of', 'reproduce']
 
 # %% ../nbs/22_reproduce.ipynb #6b7245b4
 PUBLISHED_FILES = [
@@ -84,6 +84,12 @@ def paper_config(alignment: str, method: str = 'avgas') -> ExperimentConfig:
         d['train'] = {'alignment': alignment, 'out_dir': f"runs/avgas_{alignment.replace('+', '_')}"}
     return ExperimentConfig.from_dict(d, where=f'paper_config({alignment!r}, {method!r})')
 
+def loud_config(gain_db: float = 10.0) -> ExperimentConfig:
+    "Ours (beyond the paper): A2A+A2V with PIT slots, trained on the paper's mixtures and as many with each source's gain in ±`gain_db` dB."
+    c = paper_config('a2a+a2v')
+    c.train.assignment, c.train.loud_gain_db, c.train.out_dir = 'pit', gain_db, 'runs/avgas_a2a_a2v_pit_loud'
+    return c
+
 # %% ../nbs/22_reproduce.ipynb #645c5c52
 def configs_dir() -> Path:
     "The folder of the configs avgas ships (`avgas/configs/`, installed with the package)."
@@ -146,19 +152,24 @@ def check_same_experiment(configs: Sequence[ExperimentConfig], names: Sequence[s
 # %% ../nbs/22_reproduce.ipynb #16b593e8
 def study_of(configs: Sequence[ExperimentConfig], names: Sequence[str], workers: int = 0):
     "The study that reproduces the paper from its AV-GAS configs: one variant per config, trained alone into its `train.out_dir` (resumable)."
+    from avgas.core import ExperimentConfig
     from avgas.study import StudyConfig
     from avgas.experiment import schedule_name
     check_same_experiment(configs, names)
     runs = [(c, n) for c, n in zip(configs, names) if c.method == 'avgas']
     if not runs: raise ConfigError(f'reproduce {list(names)}: no AV-GAS config (method: avgas) to train')
     base, first_name = runs[0]
+    own = ('alignment', 'assignment', 'out_dir', 'loud_gain_db')   # what one run of a study may train differently
     for c, n in runs[1:]:
-        d = [k for k, v in c.train.to_dict().items() if k not in ('alignment', 'assignment', 'out_dir') and v != base.train.to_dict()[k]]
+        d = [k for k, v in c.train.to_dict().items() if k not in own and v != base.train.to_dict()[k]]
         if d or c.separator != base.separator: raise ConfigError(f'{n}: trains with other settings than {first_name} ({d or "separator"}); '
-                                                                  'the runs of one study differ only in train.alignment, train.assignment and train.out_dir')
-    variants = [f'{c.train.alignment}/{c.train.assignment}' for c, _ in runs]
+                                                                  f'the runs of one study differ only in train.{", train.".join(own)}')
+    louds = sorted({c.train.loud_gain_db for c, _ in runs if c.train.loud_gain_db})
+    if len(louds) > 1: raise ConfigError(f'configs {list(names)}: train.loud_gain_db {louds} differ; the runs of one study share one loudness recipe (ours)')
+    variants = [f'{c.train.alignment}/{c.train.assignment}' + ('/loud' if c.train.loud_gain_db else '') for c, _ in runs]
     if len(set(variants)) != len(variants): raise ConfigError(f'configs {list(names)}: two runs train the same variant {variants}')
-    return StudyConfig(experiment=base, variants=variants, seeds=[base.train.seed],
+    base = ExperimentConfig.from_dict(base.to_dict()); base.train.loud_gain_db = 0.0   # the study gives it to its '/loud' variants only
+    return StudyConfig(experiment=base, variants=variants, seeds=[base.train.seed], loud_gain_db=louds[0] if louds else StudyConfig.loud_gain_db,
                        val_per_combination=0, test_pairs_per_class=0, fid_reference_per_class=0, sweep_ratios=[], three_sources=False,
                        save_images=True, run_dirs=[c.train.out_dir for c, _ in runs], loader_workers=workers, workers=1)
 

@@ -164,6 +164,7 @@ def _new_separators(W: World, runs, sc: StudyConfig, n_slots: int):
         alignment, assignment = _variant(v)
         exp = ExperimentConfig.from_dict(sc.experiment.to_dict())
         exp.audio = W.audio; exp.train.alignment, exp.train.assignment, exp.train.seed, exp.separator.n_slots = alignment, assignment, seed, n_slots
+        exp.train.loud_gain_db = sc.loud_gain_db if variant_recipe(v) == 'loud' else 0.0   # recorded with the run: what made its mixtures
         if exp.separator.dim != W.audio_encoder.dim:
             raise ConfigError(f'experiment.separator.dim {exp.separator.dim}: the {W.name} world\'s encoders give {W.audio_encoder.dim}; set it to match')
         seed_everything(seed)
@@ -345,7 +346,9 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
     if three is not None:
         items3 = split_by_seed([sets3['test'][i] for i in range(len(sets3['test']))], sc.seeds)
         units3 = [(s, m) for s, ms in three.items() for m in ms]
-        also += [lambda s=s, m=m: evaluate_method(m, W.generator, items3[s], W.detector, W.ranker, composers, roles, s, table=W.table)[:2]
+        refs3 = TrueSources(W.image_encoder)   # PIT's foreground slots matched to the sources' reference embeddings: no label, no ranker
+        also += [lambda s=s, m=m: evaluate_method(m, W.generator, items3[s], W.detector, W.ranker, composers, roles, s, table=W.table,
+                                                  references=refs3.embeddings(items3[s]))[:2]
                  for s, m in units3]
     mixed, separated, per_seed, kept, extra = evaluate_all(W, methods_by_seed, items, composers, roles, sc, progress, also)
     sweep = pd.concat(extra[:n_sweeps], ignore_index=True) if n_sweeps else None
