@@ -184,13 +184,16 @@ class Sound2SceneMethod(nn.Module):
         return self.encoder.eval().embed(mixtures)[:, None]
 
 # %% ../nbs/18_generate.ipynb #043349d0
-def method_label(alignment: str, assignment: str = 'fixed') -> str:
-    "The row name of a trained separator in the tables: the paper's 'Ours (A2A)', and PIT marked as ours."
-    return f"Ours ({alignment.upper()}" + (', PIT slots: ours)' if assignment == 'pit' else ')')
+def method_label(alignment: str, assignment: str = 'fixed', loud_gain_db: float = 0.0) -> str:
+    "The row name of a trained separator in the tables: the paper's 'Ours (A2A)'; PIT and loudness-augmented mixtures marked as ours."
+    return (f"Ours ({alignment.upper()}" + (', PIT slots: ours' if assignment == 'pit' else '')
+            + (f'; ±{loud_gain_db:g} dB mixtures: ours' if loud_gain_db else '') + ')')
 
-def separator_label(alignment: str, assignment: str = 'fixed') -> str:
-    "A separator said plainly, for manifests and grids: 'paper: A2A, fixed slots', or 'ours: A2A+A2V, PIT slots' (PIT is our extension)."
-    return f"{'ours' if assignment == 'pit' else 'paper'}: {alignment.upper()}, {'PIT' if assignment == 'pit' else 'fixed'} slots"
+def separator_label(alignment: str, assignment: str = 'fixed', loud_gain_db: float = 0.0) -> str:
+    "A separator said plainly, for manifests and grids: 'paper: A2A, fixed slots', or 'ours: A2A+A2V, PIT slots' (PIT and gains are ours)."
+    ours = assignment == 'pit' or loud_gain_db
+    return (f"{'ours' if ours else 'paper'}: {alignment.upper()}, {'PIT' if assignment == 'pit' else 'fixed'} slots"
+            + (f', ±{loud_gain_db:g} dB mixtures' if loud_gain_db else ''))
 
 class AVGASMethod(nn.Module):
     "AV-GAS: the trained separator's N slot embeddings of a mixture, (B, N, D)."
@@ -223,10 +226,10 @@ class AVGASMethod(nn.Module):
         acfg = AudioConfig.from_dict(exp['audio'], where=f'{where}.audio')
         tcfg = TrainConfig.from_dict(exp['train'], where=f'{where}.train')
         sep = Separator.from_checkpoint(p, scfg)   # the record and the weights' shapes checked before the model is built
-        m = cls(sep, acfg, name or method_label(tcfg.alignment, tcfg.assignment), tcfg.assignment)
-        m.checkpoint = {'label': separator_label(tcfg.alignment, tcfg.assignment), 'path': str(p.resolve()), 'name': p.name,
+        m = cls(sep, acfg, name or method_label(tcfg.alignment, tcfg.assignment, tcfg.loud_gain_db), tcfg.assignment)
+        m.checkpoint = {'label': separator_label(tcfg.alignment, tcfg.assignment, tcfg.loud_gain_db), 'path': str(p.resolve()), 'name': p.name,
                         'weights': rec.get('weights'), 'sha256': rec.get('weights_sha256'),   # load_checkpoint verified it
-                        'alignment': tcfg.alignment, 'assignment': tcfg.assignment, 'train_seed': tcfg.seed, 'epoch': meta.get('epoch')}
+                        'alignment': tcfg.alignment, 'assignment': tcfg.assignment, 'loud_gain_db': tcfg.loud_gain_db, 'train_seed': tcfg.seed, 'epoch': meta.get('epoch')}
         return m
 
 # %% ../nbs/18_generate.ipynb #8d0508b1

@@ -167,7 +167,7 @@ def paper_claims(sig: pd.DataFrame, mixed: pd.DataFrame, sweep: pd.DataFrame|Non
     return pd.DataFrame(rows)
 
 
-# %% ../nbs/23a_report.ipynb #31c592c6
+# %% ../nbs/23a_report.ipynb #56920b6d
 def three_source_table(mixed: pd.DataFrame, separated: pd.DataFrame, n_boot: int = 1000) -> pd.DataFrame:
     "Ours: per method and composer, CRS_3 and each source's R@1 in its slot as 'mean [95 % interval]' (`RESAMPLED`), and how slots were matched."
     def cell(g, metric):

@@ -213,8 +213,7 @@ def train_separators(W: World, groups: list[tuple[dict, list[tuple[str, int]], i
                 save_checkpoint(d, 'best', m, None, {'epoch': r['best_epoch'], 'best_epoch': r['best_epoch'], 'best_val': r['best_val'],
                                                     'model': 'Separator', 'train': exp.train.to_dict(), 'experiment': exp.to_dict()})
                 atomic_write_bytes(d/'metrics.csv', pd.DataFrame(r['rows']).to_csv(index=False).encode())
-            name = method_label(exp.train.alignment, exp.train.assignment) + ('' if n_slots == 2 else f', {n_slots} sources')
-            if variant_recipe(v) == 'loud': name = f'{name[:-1]}; ±{sc.loud_gain_db:g} dB mixtures: ours)'
+            name = method_label(exp.train.alignment, exp.train.assignment, exp.train.loud_gain_db) + ('' if n_slots == 2 else f', {n_slots} sources')
             methods.append(AVGASMethod(m, exp.audio, name, exp.train.assignment))
             records.append({'variant': v, 'seed': int(seed), 'sources': int(n_slots), 'best_epoch': int(r['best_epoch']),
                             'best_val': round(float(r['best_val']), 4), 'seconds (all trained together)': secs})

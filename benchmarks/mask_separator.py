@@ -69,7 +69,7 @@ def train_mask_net(W, combos, seed: int, steps: int, gain_db: float, batch: int 
     net = MaskNet(); opt = torch.optim.Adam(net.parameters(), 1e-3)
     method = MaskSeparatorMethod(net, W.audio_encoder, W.audio.nperseg, W.audio.nperseg - W.audio.noverlap)
     t0 = time.perf_counter(); net.train()
-    for _ in range(steps):
+    for step in range(steps):
         src = []
         for _ in range(batch):
             s = torch.stack([source(rng.choice(by_class[c])) for c in rng.choice(combos)])
@@ -82,7 +82,8 @@ def train_mask_net(W, combos, seed: int, steps: int, gain_db: float, batch: int 
         level = S.pow(0.3).mean((2, 3), keepdim=True) + 1e-6   # each source's error relative to its own level
         cost = lambda e: ((e.pow(0.3) - S.pow(0.3)).abs() / level).mean((2, 3)).sum(1)
         loss = torch.minimum(cost(est), cost(est.flip(1))).mean()
-        opt.zero_grad(); loss.backward(); opt.step()
+        if not torch.isfinite(loss): raise SystemExit(f'seed {seed}: the training loss became {loss.item()} at step {step}')
+        opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(net.parameters(), 5.0); opt.step()
     net.eval()
     return net, time.perf_counter() - t0
 
