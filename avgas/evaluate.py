@@ -71,7 +71,8 @@ def source_slots(method, h: torch.Tensor, n_sources: int, roles=None, top1=None,
                  references: torch.Tensor|None = None) -> tuple[torch.Tensor, str]:
     "(B, N) slot showing each source (foreground(s) first, background last), and how the slots were matched."
     B, K = h.shape[:2]
-    if getattr(method, 'assignment', 'fixed') == 'fixed' or K == 1: return torch.arange(n_sources).expand(B, -1) % K, 'fixed (paper)'
+    if getattr(method, 'assignment', 'fixed') == 'fixed' or K == 1:
+        return torch.arange(n_sources).expand(B, -1) % K, getattr(method, 'slots_label', 'fixed (paper)')
     if roles is not None:
         bg = roles.background_score(h).argmax(1)
         if n_sources == 2: return torch.stack([1 - bg, bg], 1), 'matched by role (ours)'
@@ -126,7 +127,7 @@ def evaluate_method(method, G, items: Sequence[dict], detector: Detector, ranker
 # %% ../nbs/19_evaluate.ipynb #194fe81c
 class TrueSources:
     "The ceiling 'method': f_V of each mixture's source images (ours; needs the items' `images`)."
-    assignment = 'fixed'
+    assignment, slots_label = 'fixed', 'each source its own embedding (ceiling)'
     def __init__(self, image_encoder, name: str = 'Ceiling: true source embeddings (ours)'):
         self.encoder, self.name = image_encoder, name
     @torch.no_grad()

@@ -328,7 +328,8 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
     methods_by_seed = {s: [baseline] + [by_run[(v, s)] for v in sc.variants] for s in sc.seeds}
     if sc.three_sources:
         ms3, runs3 = trained[len(two)]
-        three = {s: [baseline, m] for s, m in zip(sc.seeds, ms3)}; runs += runs3
+        ceiling3 = [TrueSources(W.image_encoder)] if sc.ceiling else []   # what the generator and composers allow three sources
+        three = {s: [baseline, m, *ceiling3] for s, m in zip(sc.seeds, ms3)}; runs += runs3
     for r in runs: say(f"      {r['variant']}, {r['sources']} sources, seed {r['seed']}: epoch {r['best_epoch']} selected")
     lap('training'); say(f"      {len(runs)} separators trained in {timing['training']} s")
     items = split_by_seed([sets['test'][i] for i in range(len(sets['test']))], sc.seeds)
@@ -347,7 +348,8 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
         units3 = [(s, m) for s, ms in three.items() for m in ms]
         refs3 = TrueSources(W.image_encoder)   # PIT's foreground slots matched to the sources' reference embeddings: no label, no ranker
         also += [lambda s=s, m=m: evaluate_method(m, W.generator, items3[s], W.detector, W.ranker, composers, roles, s, table=W.table,
-                                                  references=refs3.embeddings(items3[s]))[:2]
+                                                  references=refs3.embeddings(items3[s]),
+                                                  embeddings=refs3.embeddings(items3[s]) if isinstance(m, TrueSources) else None)[:2]
                  for s, m in units3]
     mixed, separated, per_seed, kept, extra = evaluate_all(W, methods_by_seed, items, composers, roles, sc, progress, also)
     sweep = pd.concat(extra[:n_sweeps], ignore_index=True) if n_sweeps else None

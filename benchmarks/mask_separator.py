@@ -79,8 +79,9 @@ def train_mask_net(W, combos, seed: int, steps: int, gain_db: float, batch: int 
         M = method.stft(src.sum(1)).abs()
         S = method.stft(src.flatten(0, 1)).abs().view(batch, 2, *M.shape[1:])
         est = net(M) * M[:, None]
-        level = S.pow(0.3).mean((2, 3), keepdim=True) + 1e-6   # each source's error relative to its own level
-        cost = lambda e: ((e.pow(0.3) - S.pow(0.3)).abs() / level).mean((2, 3)).sum(1)
+        compress = lambda v: (v + 1e-8).pow(0.3)   # the offset keeps the gradient finite where a magnitude is 0
+        level = compress(S).mean((2, 3), keepdim=True)   # each source's error relative to its own level
+        cost = lambda e: ((compress(e) - compress(S)).abs() / level).mean((2, 3)).sum(1)
         loss = torch.minimum(cost(est), cost(est.flip(1))).mean()
         if not torch.isfinite(loss): raise SystemExit(f'seed {seed}: the training loss became {loss.item()} at step {step}')
         opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(net.parameters(), 5.0); opt.step()
