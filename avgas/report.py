@@ -173,11 +173,10 @@ def three_source_table(mixed: pd.DataFrame, separated: pd.DataFrame, n_boot: int
     def cell(g, metric):
         lo, hi = bootstrap_ci(g[metric].to_numpy(), n_boot, groups=g['seed'].to_numpy(), combos=g['combination'].to_numpy())
         return f'{g[metric].mean():.1f} [{lo:.1f}, {hi:.1f}]'
-    rows = {}
-    for (m, c), g in mixed.groupby(['method', 'composer'], sort=False):
-        sep = separated[separated['method'] == m] if len(separated) else separated
-        rows[(m, c)] = {'CRS_3': cell(g, 'CRS')} | {f'R@1 {s}': cell(h, 'R@1') for s, h in sep.groupby('source', sort=False)} \
-                       | ({'slots': sep['slots'].iloc[0]} if len(sep) else {})
+    per_source = {}   # a method's slots are the same for every composer: their cells are computed once
+    for m, sep in (separated.groupby('method', sort=False) if len(separated) else ()):
+        per_source[m] = {f'R@1 {s}': cell(h, 'R@1') for s, h in sep.groupby('source', sort=False)} | {'slots': sep['slots'].iloc[0]}
+    rows = {(m, c): {'CRS_3': cell(g, 'CRS')} | per_source.get(m, {}) for (m, c), g in mixed.groupby(['method', 'composer'], sort=False)}
     return pd.DataFrame.from_dict(rows, orient='index').rename_axis(['method', 'composer'])
 
 # %% ../nbs/23a_report.ipynb #46ff2f7b

@@ -18,7 +18,7 @@ from .mixing import MixtureDataset, InMemoryDataset
 from .separator import Separator
 from .train import Trainer, SeparatorTask
 from .processes import train_groups_in_processes, in_workers, rendered_in_workers
-from .experiment import with_schedule, schedule_name
+from .experiment import loud_copies, with_schedule, schedule_name
 from .world import World
 from .worlds import build_world
 from .generate import AVGASMethod, Sound2SceneMethod, method_label, mixed_composers
@@ -151,7 +151,7 @@ def study_datasets(W: World, sc: StudyConfig, n_sources: int = 2, progress: bool
 def loudness_augmented(W: World, sc: StudyConfig, sets: dict, progress: bool = True, memo: dict|None = None) -> dict:
     "Ours: `sets`' training and validation mixtures and as many again with each source's gain drawn in ±`sc.loud_gain_db` dB; the test set unchanged."
     # the demo's mixtures are kept: gains alone cost 18 points of separated-foreground R@1 at 0 dB (benchmarks/README.md, #31)
-    g = StudyConfig.from_dict(sc.to_dict()); g.experiment.mix.gain_db = (-sc.loud_gain_db, sc.loud_gain_db)
+    g = StudyConfig.from_dict(sc.to_dict()); g.experiment.mix = loud_copies(g.experiment.mix, sc.loud_gain_db)
     gained, _ = study_datasets(W, g, 2, progress, memo)
     return {k: ConcatDataset([sets[k], gained[k]]) for k in ('train', 'val')} | {'test': sets['test']}
 
@@ -328,8 +328,8 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
     methods_by_seed = {s: [baseline] + [by_run[(v, s)] for v in sc.variants] for s in sc.seeds}
     if sc.three_sources:
         ms3, runs3 = trained[len(two)]
-        ceiling3 = [TrueSources(W.image_encoder)] if sc.ceiling else []   # what the generator and composers allow three sources
-        three = {s: [baseline, m, *ceiling3] for s, m in zip(sc.seeds, ms3)}; runs += runs3
+        truth3 = TrueSources(W.image_encoder)   # the ceiling row, and the references PIT's foreground slots are matched to
+        three = {s: [baseline, m, *([truth3] if sc.ceiling else [])] for s, m in zip(sc.seeds, ms3)}; runs += runs3
     for r in runs: say(f"      {r['variant']}, {r['sources']} sources, seed {r['seed']}: epoch {r['best_epoch']} selected")
     lap('training'); say(f"      {len(runs)} separators trained in {timing['training']} s")
     items = split_by_seed([sets['test'][i] for i in range(len(sets['test']))], sc.seeds)
@@ -346,11 +346,11 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
     if three is not None:
         items3 = split_by_seed([sets3['test'][i] for i in range(len(sets3['test']))], sc.seeds)
         units3 = [(s, m) for s, ms in three.items() for m in ms]
-        refs3 = TrueSources(W.image_encoder)   # PIT's foreground slots matched to the sources' reference embeddings: no label, no ranker
-        also += [lambda s=s, m=m: evaluate_method(m, W.generator, items3[s], W.detector, W.ranker, composers, roles, s, table=W.table,
-                                                  references=refs3.embeddings(items3[s]),
-                                                  embeddings=refs3.embeddings(items3[s]) if isinstance(m, TrueSources) else None)[:2]
-                 for s, m in units3]
+        def judge3(s, m):
+            refs = truth3.embeddings(items3[s])   # foreground slots matched to these: no label, no ranker answer
+            return evaluate_method(m, W.generator, items3[s], W.detector, W.ranker, composers, roles, s, table=W.table,
+                                   references=refs, embeddings=refs if m is truth3 else None)[:2]
+        also += [lambda s=s, m=m: judge3(s, m) for s, m in units3]
     mixed, separated, per_seed, kept, extra = evaluate_all(W, methods_by_seed, items, composers, roles, sc, progress, also)
     sweep = pd.concat(extra[:n_sweeps], ignore_index=True) if n_sweeps else None
     if three is not None:

@@ -52,6 +52,21 @@ def recipe_config(sc: StudyConfig, recipe: str) -> StudyConfig:
     return out
 
 
+def sweep_mixtures(W, e, test_pairs, ratios, per_combination: int) -> dict:
+    "ratio -> the sweep's held-out mixtures: the paper's equal-gain sum with the foreground scaled; the same pairs at every ratio."
+    return {r: [ds[i] for i in range(len(ds))] for r in ratios
+            for ds in [MixtureDataset(test_pairs, e.combinations, MixConfig(relative_db=(r, 0.0), items_per_combination=per_combination,
+                                                                            seed=e.mix.seed + 2), table=W.table)]}
+
+
+def judged_sweep(W, roles, method, recipe: str, seed: int, ratio: float, items) -> pd.DataFrame:
+    "One method at one ratio: per mixture, the layered image's CRS and the separated foreground's R@1 and CRS (PIT slots matched by `roles`)."
+    mixed, sep, _ = evaluate_method(method, W.generator, items, W.detector, W.ranker, ['layered'], roles, seed, table=W.table)
+    fg = sep[sep['source'] == 'foreground']
+    return pd.DataFrame({'recipe': recipe, 'seed': seed, 'ratio_db': ratio, 'combination': mixed['combination'],
+                         'layered CRS': mixed['CRS'].to_numpy(), 'fg R@1': fg['R@1'].to_numpy(), 'fg CRS': fg['CRS'].to_numpy()})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--recipes', nargs='+', default=['base', 'gain10'])
@@ -88,18 +103,9 @@ def main():
             methods += [(r, s, AVGASMethod(m, x.audio, f'{r}', x.train.assignment)) for (_, s), x, m in zip(runs, exps, models)]
     t_train = time.perf_counter() - t0
     roles = W.roles()
-    sweep = {}
-    for ratio in a.ratios:   # the same mixtures at every ratio: the paper's equal-gain sum, foreground scaled
-        ds = MixtureDataset(test_pairs, e.combinations, MixConfig(relative_db=(ratio, 0.0), items_per_combination=a.per_combination, seed=e.mix.seed + 2),
-                            table=W.table)
-        sweep[ratio] = [ds[i] for i in range(len(ds))]
+    sweep = sweep_mixtures(W, e, test_pairs, a.ratios, a.per_combination)
     jobs = [(r, s, m, ratio) for r, s, m in methods for ratio in a.ratios]
-    def judge(k):
-        r, s, m, ratio = jobs[k]
-        mixed, sep, _ = evaluate_method(m, W.generator, sweep[ratio], W.detector, W.ranker, ['layered'], roles, s, table=W.table)
-        fg = sep[sep['source'] == 'foreground']
-        return pd.DataFrame({'recipe': r, 'seed': s, 'ratio_db': ratio, 'combination': mixed['combination'],
-                             'layered CRS': mixed['CRS'].to_numpy(), 'fg R@1': fg['R@1'].to_numpy(), 'fg CRS': fg['CRS'].to_numpy()})
+    judge = lambda k: judged_sweep(W, roles, jobs[k][2], jobs[k][0], jobs[k][1], jobs[k][3], sweep[jobs[k][3]])
     rows = pd.concat(in_workers(judge, len(jobs), a.workers, 'judging', False), ignore_index=True)
     out = []
     for (r, ratio), g in rows.groupby(['recipe', 'ratio_db'], sort=False):

@@ -11,17 +11,15 @@ Differences are paired (same mixtures, same noise); verdicts Holm-adjusted over 
     python benchmarks/compare_separators.py CANDIDATE.json [--reference SHIPPED.json] [--per-combination 20]
 """
 import argparse, time
-import numpy as np
 import pandas as pd
-from avgas.core import MixConfig
 from avgas.study import StudyConfig, study_datasets, prefetch_pairs
 from avgas.worlds import build_world
 from avgas.processes import in_workers
-from avgas.mixing import MixtureDataset
 from avgas.generate import AVGASMethod
 from avgas.evaluate import evaluate_method
 from avgas.statistics import bootstrap_ci, holm, paired_difference, verdict
 from avgas.tables import to_markdown
+from beyond_probes import sweep_mixtures
 
 
 def main():
@@ -38,9 +36,7 @@ def main():
     _, test_pairs = study_datasets(W, sc, 2, False, memo)
     ref = a.reference or W.default_separator()
     methods = {'candidate': AVGASMethod.from_checkpoint(a.candidate, 'candidate'), 'reference': AVGASMethod.from_checkpoint(ref, 'reference')}
-    sweep = {r: [ds[i] for i in range(len(ds))] for r in a.ratios
-             for ds in [MixtureDataset(test_pairs, e.combinations, MixConfig(relative_db=(r, 0.0), items_per_combination=a.per_combination,
-                                                                             seed=e.mix.seed + 2), table=W.table)]}
+    sweep = sweep_mixtures(W, e, test_pairs, a.ratios, a.per_combination)
     roles = W.roles(); jobs = [(k, r) for k in methods for r in a.ratios]
     def judge(j):
         k, r = jobs[j]

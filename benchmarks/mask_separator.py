@@ -18,12 +18,11 @@ import argparse, os, random, time
 import pandas as pd
 import torch
 import torch.nn as nn
-from avgas.core import MixConfig, batched
+from avgas.core import batched
 from avgas.study import StudyConfig, study_datasets, prefetch_pairs
 from avgas.worlds import build_world
 from avgas.processes import in_workers
-from avgas.mixing import MixtureDataset
-from avgas.evaluate import evaluate_method
+from beyond_probes import judged_sweep, sweep_mixtures
 
 
 class MaskNet(nn.Module):
@@ -111,16 +110,9 @@ def main():
     hop = W.audio.nperseg - W.audio.noverlap
     methods = [(s, MaskSeparatorMethod(net, W.audio_encoder, W.audio.nperseg, hop)) for s, (net, _) in zip(a.seeds, trained)]
     roles = W.roles()
-    sweep = {r: [ds[i] for i in range(len(ds))] for r in a.ratios
-             for ds in [MixtureDataset(test_pairs, e.combinations, MixConfig(relative_db=(r, 0.0), items_per_combination=a.per_combination,
-                                                                             seed=e.mix.seed + 2), table=W.table)]}
+    sweep = sweep_mixtures(W, e, test_pairs, a.ratios, a.per_combination)
     jobs = [(s, m, r) for s, m in methods for r in a.ratios]
-    def judge(k):
-        s, m, r = jobs[k]
-        mixed, sep, _ = evaluate_method(m, W.generator, sweep[r], W.detector, W.ranker, ['layered'], roles, s, table=W.table)
-        fg = sep[sep['source'] == 'foreground']
-        return pd.DataFrame({'recipe': 'mask', 'seed': s, 'ratio_db': r, 'combination': mixed['combination'],
-                             'layered CRS': mixed['CRS'].to_numpy(), 'fg R@1': fg['R@1'].to_numpy(), 'fg CRS': fg['CRS'].to_numpy()})
+    judge = lambda k: judged_sweep(W, roles, jobs[k][1], 'mask', jobs[k][0], jobs[k][2], sweep[jobs[k][2]])
     rows = pd.concat(in_workers(judge, len(jobs), a.workers, 'judging', False), ignore_index=True)
     print(f"seeds {a.seeds}, {a.steps} steps of 16 each (training {', '.join(f'{t:.0f}' for _, t in trained)} s), total {time.perf_counter() - t0:.0f} s")
     print(rows.groupby('ratio_db')[['fg R@1', 'layered CRS']].mean().round(1).to_string())
