@@ -61,10 +61,12 @@ def matched_by_references(h: torch.Tensor, references: torch.Tensor, background_
     B, K = h.shape[:2]; N = references.shape[1]
     # unit-vector distances, as the training loss's logits: the permutation PIT itself would pick, with no class and no ranker involved
     d = torch.cdist(F.normalize(h.float(), dim=-1), F.normalize(references.float(), dim=-1))   # (B, K slots, N sources)
+    from scipy.optimize import linear_sum_assignment   # exact, and polynomial in N (enumerating permutations is not)
     out = torch.empty(B, N, dtype=torch.long); out[:, -1] = background_slot
     for b in range(B):
-        free = [k for k in range(K) if k != int(background_slot[b])]
-        out[b, :-1] = torch.tensor(min(itertools.permutations(free, N - 1), key=lambda p: sum(float(d[b, k, j]) for j, k in enumerate(p))))
+        free = torch.tensor([k for k in range(K) if k != int(background_slot[b])])
+        slots, sources = linear_sum_assignment(d[b, free, :N - 1].numpy())
+        out[b, torch.as_tensor(sources)] = free[torch.as_tensor(slots)]
     return out
 
 def source_slots(method, h: torch.Tensor, n_sources: int, roles=None, top1=None, want=None,
