@@ -37,7 +37,7 @@ def rms(wav: torch.Tensor) -> torch.Tensor:
 class MaskSeparator(nn.Module):
     "Ours: mixtures (B, T) -> each slot's masked waveform at the mixture's RMS -> the frozen audio net: (B, n_slots, D)."
     assignment = 'pit'   # its slots have no fixed role: matched to roles like the PIT separators' (`World.roles()`)
-    def __init__(self, net: MaskNet, audio_encoder: nn.Module, n_fft: int, hop: int, name: str = 'mask separator (ours)'):
+    def __init__(self, net: MaskNet, audio_encoder: nn.Module, n_fft: int, hop: int, name: str = 'Mask separator (ours)'):
         super().__init__(); self.net, self.n_fft, self.hop, self.name = net, n_fft, hop, name
         self.encoder = [audio_encoder]   # in a list: frozen and shared, not a submodule (not in the state dict)
         self.register_buffer('window', torch.hann_window(n_fft), persistent=False)

@@ -28,11 +28,12 @@ from .tables import row_label
 from .statistics import significance
 from .failures import loudness_sweep
 from .report import write_study_report
+from .mask_separator import MaskNet, MaskSeparator, train_mask_separator
 
 # %% auto #0
 __all__ = ['RECIPES', 'IS_CLAIM', 'demo_experiment', 'StudyConfig', 'variant_recipe', 'three_source_combinations', 'RenderedOnce',
            'study_datasets', 'loudness_augmented', 'train_alone', 'train_separators', 'seed_shares', 'split_by_seed',
-           'evaluate_all', 'prefetch_pairs', 'reference_images', 'study_quality', 'run_study']
+           'evaluate_all', 'prefetch_pairs', 'reference_images', 'study_quality', 'masks_by_seed', 'run_study']
 
 # %% ../nbs/23_study.ipynb #ba387f48
 def demo_experiment() -> ExperimentConfig:
@@ -65,6 +66,7 @@ class StudyConfig(ConfigBase):
     threads: int = 0                    # torch threads (0: torch's default)
     workers: int = 2                    # CPU training processes of one thread each (ours); 1: all separators stacked in this process
     loud_gain_db: float = 10.0          # ours: a variant ending in '/loud' also trains on mixtures whose sources each get a random gain in ±this many dB
+    mask_steps: list[int] = field(default_factory=list)   # ours: also a mask separator per seed (avgas.mask_separator), trained [magnitude steps, embedding steps], e.g. [2500, 800]; empty: none
 
     @classmethod
     def quick(cls) -> 'StudyConfig':
@@ -86,7 +88,9 @@ class StudyConfig(ConfigBase):
         if name not in ('demo', 'paper'): raise ConfigError(f"schedule {name!r}: unknown; expected 'demo' (ours) or 'paper' (the paper's)")
         return cls() if name == 'demo' else cls.paper_schedule()
 
-    RULES = {'loud_gain_db': (lambda v: 0 < v <= 40, 'above 0 and at most 40 dB')}
+    RULES = {'loud_gain_db': (lambda v: 0 < v <= 40, 'above 0 and at most 40 dB'),
+             'mask_steps': (lambda v: v == [] or (len(v) == 2 and all(0 <= k <= 100_000 for k in v) and v[0] + v[1] > 0),
+                            'empty, or [magnitude steps, embedding steps], each 0 to 100,000, not both 0')}
 
     def runs(self) -> list[tuple[str, int]]:
         "The two-source separators as (variant, seed), seed by seed: the order they are trained and reported in."
@@ -296,6 +300,20 @@ def study_quality(W: World, per_seed: dict, real: dict, sc: StudyConfig) -> tupl
     return quality, claim
 
 
+# %% ../nbs/23_study.ipynb #a14c43ef
+def masks_by_seed(W: World, sc: StudyConfig, progress: bool = True) -> dict[int, list]:
+    "Ours: seed -> [a mask separator trained with that seed] when `sc.mask_steps` is set (else [] per seed), in `sc.workers` processes."
+    if not sc.mask_steps: return {s: [] for s in sc.seeds}
+    combos = [c.classes for c in W.table.parse_combinations(sc.experiment.combinations)]
+    if progress: print(f'      + {len(sc.seeds)} mask separators (ours): {sc.mask_steps[0]} magnitude + {sc.mask_steps[1]} embedding steps each', flush=True)
+    fit = lambda k: train_mask_separator(W, combos, *sc.mask_steps, sc.loud_gain_db, sc.seeds[k], pairs_per_class=sc.experiment.pairs_per_class)[0].net.state_dict()
+    nets = in_workers(fit, len(sc.seeds), sc.workers, 'training mask separators (ours)', progress)   # weights cross processes, not the world's encoder
+    out = {}
+    for s, state in zip(sc.seeds, nets):
+        sep = MaskSeparator.for_world(W, MaskNet(n_slots=len(combos[0]), bins=W.audio.nperseg // 2 + 1))
+        sep.net.load_state_dict(state); out[s] = [sep.eval()]
+    return out
+
 # %% ../nbs/23_study.ipynb #ef4ad218
 def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True) -> dict:
     "Train every method of the study, judge them all on the same held-out mixtures, and write the tables and the report to `out`; returns metrics."
@@ -325,7 +343,7 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
     trained = train_separators(W, groups, sc, out/'runs', progress)   # every group in one pool: no core idles between them
     by_run, runs, three = {}, [], None
     for (_, group_pairs, _), (ms, recs) in zip(two, trained): by_run.update(zip(group_pairs, ms)); runs += recs
-    methods_by_seed = {s: [baseline] + [by_run[(v, s)] for v in sc.variants] for s in sc.seeds}
+    methods_by_seed = {s: [baseline] + [by_run[(v, s)] for v in sc.variants] + masks for s, masks in masks_by_seed(W, sc, progress).items()}
     if sc.three_sources:
         ms3, runs3 = trained[len(two)]
         truth3 = TrueSources(W.image_encoder)   # the ceiling row, and the references PIT's foreground slots are matched to
