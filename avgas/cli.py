@@ -135,7 +135,7 @@ class EvaluateOptions:
 def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
     "`avgas evaluate`: a folder of generated images, or methods end to end on held-out mixtures (Tables 1–3)."
     from avgas.worlds import build_world
-    from avgas.generate import AVGASMethod, Sound2SceneMethod
+    from avgas.generate import Sound2SceneMethod, load_separator
     from avgas.evaluate import evaluate_folder, evaluate_end_to_end
     from avgas.checkpoints import atomic_path
     if o.images and o.separator: raise InputError('--images and --separator: give one (a folder of images, or a separator to run end to end)')
@@ -150,7 +150,7 @@ def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
         return 0
     sep = o.separator or (None if cfg.method == 'sound2scene' else str(Path(cfg.train.out_dir)/'best.json'))
     methods = [Sound2SceneMethod(world.audio_encoder, 'Sound2Scene')]
-    if sep: methods.append(AVGASMethod.from_checkpoint(sep))
+    if sep: methods.append(load_separator(sep, world))
     out = prepare_out(o.out or (Path(sep).parent if sep and Path(sep).suffix else sep or 'avgas-evaluate'), lock=True)
     files = evaluate_end_to_end(cfg, world, methods, out)
     for k in ('table1_mixed', 'table2_separated_foreground', 'table3_separated_background'): print(files[k].read_text())

@@ -16,12 +16,13 @@ from .checkpoints import atomic_path, checkpoint_record, load_checkpoint
 from .outputs import output_stems, staged_outputs
 from .biggan import ImageGenerator, module_device, sample_z
 from .world import SourceRoles, World
+from .mask_separator import load_mask_separator
 
 # %% auto #0
 __all__ = ['Composer', 'COMPOSERS', 'GENERATE_BATCH', 'GRID_ROWS', 'blend_embeddings', 'slerp_embeddings', 'register_composer',
            'render', 'blend', 'blend_unit', 'slerp', 'separate', 'generate', 'backdrop_mask', 'layered',
            'Sound2SceneMethod', 'method_label', 'separator_label', 'AVGASMethod', 'save_png', 'labelled_grid',
-           'make_method', 'mixed_composers', 'generate_files']
+           'load_separator', 'make_method', 'mixed_composers', 'generate_files']
 
 # %% ../nbs/18_generate.ipynb #f6fb2395
 def _weights(n: int, lam: float, weights, device) -> torch.Tensor:
@@ -279,6 +280,13 @@ def labelled_grid(tiles: torch.Tensor,     # (R, C, 3, S, S) images in [-1, 1]
     return im
 
 # %% ../nbs/18_generate.ipynb #e14bf263
+def load_separator(path: str|Path, world: World) -> nn.Module:
+    "A separator checkpoint of either kind: an AV-GAS separator (`avgas train`; its .json or run folder) or a mask separator (ours, `save_mask_separator`)."
+    p = Path(path)
+    if p.suffix == '.json' and p.is_file() and checkpoint_record(p).get('meta', {}).get('model') == 'MaskSeparator':
+        return load_mask_separator(p, world)
+    return AVGASMethod.from_checkpoint(p)
+
 def make_method(cfg: ExperimentConfig, world: World, separator: str|Path|None = None) -> nn.Module:
     "The method a config names: Sound2Scene's single embedding, or an AV-GAS separator (given, else the world's default)."
     if cfg.method == 'sound2scene': return Sound2SceneMethod(world.audio_encoder, 'Sound2Scene')
@@ -286,7 +294,7 @@ def make_method(cfg: ExperimentConfig, world: World, separator: str|Path|None = 
     ck = Path(separator) if separator else world.default_separator()
     if ck is None: raise ConfigError(f'the {world.name} world ships no separator: train one with `avgas train --config FILE` '
                                      'and pass its best.json (or run folder) with --separator')
-    m = AVGASMethod.from_checkpoint(ck)
+    m = load_separator(ck, world)
     m.checkpoint['default'] = not separator
     if not separator: m.checkpoint['note'] = f"the {world.name} world's shipped separator: " + (
         f"the paper's {m.checkpoint['alignment'].upper()} alignment trained with PIT slots, our extension, not one of the "

@@ -28,7 +28,7 @@ from .tables import row_label
 from .statistics import significance
 from .failures import loudness_sweep
 from .report import write_study_report
-from .mask_separator import MaskNet, MaskSeparator, train_mask_separator
+from .mask_separator import MaskNet, MaskSeparator, train_mask_separator, save_mask_separator, load_mask_separator
 
 # %% auto #0
 __all__ = ['RECIPES', 'IS_CLAIM', 'demo_experiment', 'StudyConfig', 'variant_recipe', 'three_source_combinations', 'RenderedOnce',
@@ -300,9 +300,9 @@ def study_quality(W: World, per_seed: dict, real: dict, sc: StudyConfig) -> tupl
     return quality, claim
 
 
-# %% ../nbs/23_study.ipynb #a14c43ef
-def masks_by_seed(W: World, sc: StudyConfig, progress: bool = True) -> dict[int, list]:
-    "Ours: seed -> [a mask separator trained with that seed] when `sc.mask_steps` is set (else [] per seed), in `sc.workers` processes."
+# %% ../nbs/23_study.ipynb #5c520abd
+def masks_by_seed(W: World, sc: StudyConfig, progress: bool = True, folder: Path|None = None) -> dict[int, list]:
+    "Ours: seed -> [a mask separator trained with that seed] when `sc.mask_steps` is set (else [] per seed), in `sc.workers` processes; each saved under `folder`/mask_seedS if given."
     if not sc.mask_steps: return {s: [] for s in sc.seeds}
     combos = [c.classes for c in W.table.parse_combinations(sc.experiment.combinations)]
     if progress: print(f'      + {len(sc.seeds)} mask separators (ours): {sc.mask_steps[0]} magnitude + {sc.mask_steps[1]} embedding steps each', flush=True)
@@ -312,6 +312,8 @@ def masks_by_seed(W: World, sc: StudyConfig, progress: bool = True) -> dict[int,
     for s, state in zip(sc.seeds, nets):
         sep = MaskSeparator.for_world(W, MaskNet(n_slots=len(combos[0]), bins=W.audio.nperseg // 2 + 1))
         sep.net.load_state_dict(state); out[s] = [sep.eval()]
+        if folder is not None:   # for `avgas generate --separator`: a separator of the study, like the AV-GAS runs
+            save_mask_separator(sep, folder/f'mask_seed{s}', meta={'seed': s, 'steps': sc.mask_steps, 'gain_db': sc.loud_gain_db})
     return out
 
 # %% ../nbs/23_study.ipynb #ef4ad218
@@ -343,7 +345,7 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
     trained = train_separators(W, groups, sc, out/'runs', progress)   # every group in one pool: no core idles between them
     by_run, runs, three = {}, [], None
     for (_, group_pairs, _), (ms, recs) in zip(two, trained): by_run.update(zip(group_pairs, ms)); runs += recs
-    methods_by_seed = {s: [baseline] + [by_run[(v, s)] for v in sc.variants] + masks for s, masks in masks_by_seed(W, sc, progress).items()}
+    methods_by_seed = {s: [baseline] + [by_run[(v, s)] for v in sc.variants] + masks for s, masks in masks_by_seed(W, sc, progress, out/'runs').items()}
     if sc.three_sources:
         ms3, runs3 = trained[len(two)]
         truth3 = TrueSources(W.image_encoder)   # the ceiling row, and the references PIT's foreground slots are matched to
