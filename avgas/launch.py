@@ -37,7 +37,9 @@ def main(argv: list[str]|None = None) -> int:
     "Run `avgas.cli.main`: Ctrl-C at any point, imports included, prints `avgas: interrupted` (130); SIGTERM the same way, `avgas: terminated` (143)."
     import signal, threading
     def on_signal(signum, frame):   # recorded too: where Python swallows the exception, the run's loops raise it again
-        PENDING_SIGNALS.append(signum); raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+        PENDING_SIGNALS.append(signum)
+        if frame is not None and frame.f_globals.get('__name__') == 'logging': return   # its at-fork callbacks print and swallow an exception: the loops raise it
+        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
     # a library import that catches everything can swallow the KeyboardInterrupt; the flag survives it
     main_thread = threading.current_thread() is threading.main_thread()
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if main_thread else {}
