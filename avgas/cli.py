@@ -14,9 +14,10 @@ from .options import Command, UserErrorParser, OPTIONS_FILE, apply_overrides, de
 
 # %% auto #0
 __all__ = ['EXPERIMENT', 'TOP_KEYS', 'COMMAND_NAMES', 'DemoOptions', 'cmd_demo', 'PretrainOptions', 'cmd_pretrain_synth',
-           'TrainOptions', 'cmd_train', 'GenerateOptions', 'cmd_generate', 'EvaluateOptions', 'cmd_evaluate',
-           'ReproduceOptions', 'cmd_reproduce', 'PrepareOptions', 'cmd_prepare_vggsound', 'cmd_info', 'ConfigsOptions',
-           'cmd_configs', 'commands', 'available_commands', 'config_descriptions', 'write_config_descriptions', 'main']
+           'TrainOptions', 'cmd_train', 'train_mask_command', 'GenerateOptions', 'cmd_generate', 'EvaluateOptions',
+           'cmd_evaluate', 'ReproduceOptions', 'cmd_reproduce', 'PrepareOptions', 'cmd_prepare_vggsound', 'cmd_info',
+           'ConfigsOptions', 'cmd_configs', 'commands', 'available_commands', 'config_descriptions',
+           'write_config_descriptions', 'main']
 
 # %% ../nbs/25_cli.ipynb #29692c9e
 @dataclass
@@ -78,7 +79,7 @@ class TrainOptions:
 
 # %% ../nbs/25_cli.ipynb #35abfd1b
 def cmd_train(cfg: ExperimentConfig, o: TrainOptions) -> int:
-    "`avgas train`: a separator from an experiment config (also under torchrun: `python -m avgas.train`)."
+    "`avgas train`: a separator from an experiment config (also under torchrun: `python -m avgas.train`); a mask separator (ours) for `method: mask`."
     from avgas.experiment import train_experiment
     from avgas.worlds import build_world, smoke_config
     main_rank = os.environ.get('RANK', '0') == '0'
@@ -88,6 +89,7 @@ def cmd_train(cfg: ExperimentConfig, o: TrainOptions) -> int:
         for n in notes: print(f'  - {n}', flush=True)
     out = Path(o.out or (cfg.train.out_dir + ('_smoke' if o.smoke else '')))
     world = build_world(cfg)
+    if cfg.method == 'mask': return train_mask_command(cfg, world, out, o.progress)   # ours
     if main_rank:
         prepare_out(out, lock=True)
         print(f'avgas train: {world.name} world, alignment {cfg.train.alignment}, assignment {cfg.train.assignment}, '
@@ -96,6 +98,19 @@ def cmd_train(cfg: ExperimentConfig, o: TrainOptions) -> int:
     if res['trainer'].dist.main:
         print(f"best epoch {res['best_epoch']} (validation loss {res['best_val']:.4f})")
         for k in ('best', 'last', 'metrics', 'config'): print(f'{k:>8}: {res[k]}')
+    return 0
+
+def train_mask_command(cfg: ExperimentConfig, world, out: Path, progress: bool) -> int:
+    "`avgas train` of a config with `method: mask` (ours): the mask separator, written as OUT/mask_separator.json (a finished one with this recipe is kept)."
+    from avgas.core import get_device
+    from avgas.mask_separator import mask_separators
+    prepare_out(out, lock=True); m, t = cfg.mask, cfg.train
+    combos = [c.classes for c in world.table.parse_combinations(cfg.combinations)]
+    print(f'avgas train: {world.name} world, mask separator (ours), {m.steps} magnitude + {m.embedding_steps} embedding steps of {t.batch_size}, '
+          f'gains ±{t.loud_gain_db:g} dB on half the mixtures, seed {t.seed} -> {out}', flush=True)
+    mask_separators(world, combos, [t.seed], m.steps, m.embedding_steps, t.loud_gain_db, out, '', 1, progress, m.hidden, t.batch_size,
+                    cfg.pairs_per_class, get_device(t.device))
+    print(f'    best: {(out/"mask_separator.json").resolve()}')
     return 0
 
 # %% ../nbs/25_cli.ipynb #c7020392
@@ -148,7 +163,8 @@ def cmd_evaluate(cfg: ExperimentConfig, o: EvaluateOptions) -> int:
               + (f", R@K {100 * df['recall_top_n'].mean():.1f}%" if 'recall_top_n' in df else ''))
         print(f'outputs: {(out/"evaluation.csv").resolve()}')
         return 0
-    sep = o.separator or (None if cfg.method == 'sound2scene' else str(Path(cfg.train.out_dir)/'best.json'))
+    own = {'sound2scene': None, 'mask': 'mask_separator.json'}.get(cfg.method, 'best.json')   # what `avgas train` wrote
+    sep = o.separator or (str(Path(cfg.train.out_dir)/own) if own else None)
     methods = [Sound2SceneMethod(world.audio_encoder, 'Sound2Scene')]
     if sep: methods.append(load_separator(sep, world))
     out = prepare_out(o.out or (Path(sep).parent if sep and Path(sep).suffix else sep or 'avgas-evaluate'), lock=True)

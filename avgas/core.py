@@ -18,7 +18,7 @@ from .classes import PAPER, BACKGROUND_CLASSES, FOREGROUND_CLASSES, COMBINATIONS
 
 # %% auto #0
 __all__ = ['SEED_STREAMS', 'SKIP_NO_SHARED', 'FIGURE_DPI', 'ConfigBase', 'literal_values', 'literal_fields', 'choices',
-           'AudioConfig', 'MixConfig', 'SeparatorConfig', 'TrainConfig', 'GenerateConfig', 'EvalConfig',
+           'AudioConfig', 'MixConfig', 'SeparatorConfig', 'TrainConfig', 'GenerateConfig', 'EvalConfig', 'MaskConfig',
            'ExperimentConfig', 'seed_everything', 'get_device', 'to_unit', 'batched', 'seed_for',
            'freed_memory_kept_in_heap', 'shared_dir', 'set_style', 'show_image', 'shown']
 
@@ -252,12 +252,23 @@ class EvalConfig(ConfigBase):
 
 EvalConfig.RULES = {'conf': (lambda v: 0 < v <= 1, 'in (0, 1]'), 'per_combination': _between(1, 100_000)}
 
+# %% ../nbs/01_core.ipynb #1a678376
+@dataclass
+class MaskConfig(ConfigBase):
+    "Ours (beyond the paper): the mask separator's recipe (`avgas.mask_separator`), trained when `method` is 'mask'."
+    steps: int = 2500             # label-free PIT steps on the sources' compressed STFT magnitudes (batches of train.batch_size)
+    embedding_steps: int = 800    # then steps with the embedding loss through the frozen audio net too (A2A and A2V targets)
+    hidden: int = 384             # the mask net's channels
+
+MaskConfig.RULES = {'steps': _between(0, 100_000), 'embedding_steps': _between(0, 100_000), 'hidden': _between(1, 4096)}   # `StudyConfig.mask_steps`, `MASK_NET_LIMITS`
+MaskConfig.CROSS_RULES = [(lambda m: m.steps + m.embedding_steps > 0, 'steps + embedding_steps must be at least 1')]
+
 # %% ../nbs/01_core.ipynb #d8d4e8b0
 @dataclass
 class ExperimentConfig(ConfigBase):
     "A whole experiment: data, mixing, separator, training, generation, evaluation."
     world: str = 'synth'          # 'synth' (the shipped synthetic world) or 'vggsound' (alias 'real')
-    method: Literal['avgas', 'sound2scene'] = 'avgas'   # 'avgas' (separator: one embedding per source) or 'sound2scene' (the baseline)
+    method: Literal['avgas', 'sound2scene', 'mask'] = 'avgas'   # 'avgas' (separator: one embedding per source), 'sound2scene' (the baseline) or 'mask' (ours: the mask separator)
     data_dir: str = ''            # the real world's VGGSound folders (train/, val/, test/ in Sound2Scene's layout)
     checkpoints: str = ''         # folder of the frozen parts: published checkpoints (real; default $AVGAS_CHECKPOINTS or ./checkpoints) or the synthetic world's parts (default: the package's)
     combinations: str = 'paper'   # 'paper' (Table 4) or a comma-separated list of 'fg+bg'
@@ -266,6 +277,7 @@ class ExperimentConfig(ConfigBase):
     mix: MixConfig = field(default_factory=MixConfig)
     separator: SeparatorConfig = field(default_factory=SeparatorConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    mask: MaskConfig = field(default_factory=MaskConfig)   # ours: read when method is 'mask'
     generate: GenerateConfig = field(default_factory=GenerateConfig)
     evaluate: EvalConfig = field(default_factory=EvalConfig)
 

@@ -283,14 +283,17 @@ def labelled_grid(tiles: torch.Tensor,     # (R, C, 3, S, S) images in [-1, 1]
 def load_separator(path: str|Path, world: World) -> nn.Module:
     "A separator checkpoint of either kind: an AV-GAS separator (`avgas train`; its .json or run folder) or a mask separator (ours, `save_mask_separator`)."
     p = Path(path)
-    if p.suffix == '.json' and p.is_file() and checkpoint_record(p).get('meta', {}).get('model') == 'MaskSeparator':
-        return load_mask_separator(p, world)
+    rec = checkpoint_record(p) if p.suffix == '.json' and p.is_file() else {}
+    if rec.get('meta', {}).get('model') == 'MaskSeparator': return load_mask_separator(p, world, record=rec)
     return AVGASMethod.from_checkpoint(p)
 
 def make_method(cfg: ExperimentConfig, world: World, separator: str|Path|None = None) -> nn.Module:
-    "The method a config names: Sound2Scene's single embedding, or an AV-GAS separator (given, else the world's default)."
+    "The method a config names: Sound2Scene's single embedding, an AV-GAS separator (given, else the world's default) or a mask separator (ours; given)."
     if cfg.method == 'sound2scene': return Sound2SceneMethod(world.audio_encoder, 'Sound2Scene')
-    if cfg.method != 'avgas': raise ConfigError(f"method {cfg.method!r}: unknown; expected 'avgas' or 'sound2scene'")
+    if cfg.method not in ('avgas', 'mask'): raise ConfigError(f"method {cfg.method!r}: unknown; expected 'avgas', 'mask' or 'sound2scene'")
+    if cfg.method == 'mask' and not separator:
+        raise ConfigError("method 'mask' (ours): give the mask separator with --separator (`avgas train` with this config writes "
+                          f"{Path(cfg.train.out_dir)/'mask_separator.json'})")
     ck = Path(separator) if separator else world.default_separator()
     if ck is None: raise ConfigError(f'the {world.name} world ships no separator: train one with `avgas train --config FILE` '
                                      'and pass its best.json (or run folder) with --separator')

@@ -13,10 +13,11 @@ from .core import batched
 from .errors import CheckpointError, ConfigError
 from .checkpoints import checkpoint_record, load_checkpoint, save_checkpoint
 from .world import World
+from .processes import in_workers
 
 # %% auto #0
 __all__ = ['MASK_NET_LIMITS', 'MaskNet', 'rms', 'MaskSeparator', 'pit_magnitude_loss', 'TrainingSources', 'train_mask_separator',
-           'save_mask_separator', 'load_mask_separator']
+           'save_mask_separator', 'load_mask_separator', 'mask_separators']
 
 # %% ../nbs/17e_mask_separator.ipynb #1cc2c3a9
 class MaskNet(nn.Module):
@@ -31,6 +32,9 @@ class MaskNet(nn.Module):
         x = torch.log(magnitudes + 1e-6)
         x = x - x.mean((1, 2), keepdim=True)   # the mixture's level removed: a quiet mixture gives the same masks
         return self.net(x).view(len(x), self.n_slots, self.bins, x.shape[-1]).softmax(1)
+    def architecture(self) -> dict:
+        "What rebuilds this net: `MaskNet(**net.architecture())`."
+        return {'bins': self.bins, 'hidden': self.hidden, 'n_slots': self.n_slots, 'dilations': list(self.dilations)}
 
 # %% ../nbs/17e_mask_separator.ipynb #45bd24d8
 def rms(wav: torch.Tensor) -> torch.Tensor:
@@ -54,12 +58,19 @@ class MaskSeparator(nn.Module):
         return cls(net or MaskNet(bins=bins), world.audio_encoder, a.nperseg, a.nperseg - a.noverlap)
     def stft(self, wav: torch.Tensor) -> torch.Tensor:
         return torch.stft(wav, self.n_fft, self.hop, window=self.window, return_complex=True)
-    def slot_waveforms(self, mixtures: torch.Tensor, level: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-        "(B, n, T) waveforms, each at the mixture's RMS (level=True) or as masked; and the (B, n, F, T') masks."
-        spec = self.stft(mixtures); masks = self.net(spec.abs())
+    def spectrum_and_masks(self, mixtures: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        "The mixtures' complex STFT (B, F, T') and the net's masks (B, n, F, T')."
+        spec = self.stft(mixtures)
+        return spec, self.net(spec.abs())
+    def masked_waveforms(self, mixtures: torch.Tensor, spec: torch.Tensor, masks: torch.Tensor, level: bool = True) -> torch.Tensor:
+        "(B, n, T) waveforms of the masked STFT, each at the mixture's RMS (level=True) or as masked."
         wav = torch.istft((masks * spec[:, None]).flatten(0, 1), self.n_fft, self.hop, window=self.window, length=mixtures.shape[-1])
         wav = wav.view(len(mixtures), self.net.n_slots, -1)
-        return (wav * rms(mixtures)[:, None] / rms(wav) if level else wav), masks
+        return wav * rms(mixtures)[:, None] / rms(wav) if level else wav
+    def slot_waveforms(self, mixtures: torch.Tensor, level: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        "(B, n, T) waveforms, each at the mixture's RMS (level=True) or as masked; and the (B, n, F, T') masks."
+        spec, masks = self.spectrum_and_masks(mixtures)
+        return self.masked_waveforms(mixtures, spec, masks, level), masks
     @torch.no_grad()
     def embed(self, mixtures: torch.Tensor) -> torch.Tensor:
         wav, _ = self.eval().slot_waveforms(mixtures)
@@ -75,21 +86,23 @@ def pit_magnitude_loss(estimates: torch.Tensor, sources: torch.Tensor) -> tuple[
     pair = (e[:, :, None] - s[:, None]).abs().mean((3, 4)) / level[:, None]   # (B, slot, source)
     n = estimates.shape[1]
     orders = torch.tensor(list(itertools.permutations(range(n))), device=estimates.device)   # (P, n)
-    costs = pair[:, torch.arange(n), orders].sum(-1)   # (B, P)
+    costs = pair[:, torch.arange(n, device=pair.device), orders].sum(-1)   # (B, P)
     best = costs.argmin(1)
-    return costs[torch.arange(len(costs)), best], orders[best]
+    return costs[torch.arange(len(costs), device=costs.device), best], orders[best]
 
 # %% ../nbs/17e_mask_separator.ipynb #eb1ff765
 class TrainingSources:
-    "A world's training split by class: each source's waveform and its frame's f_V, read once."
+    "A world's training split by class: each frame's f_V computed once; each waveform read once too when the world is held in memory."
     def __init__(self, world: World, pairs_per_class: int):
         self.world, self.pairs = world, world.pairs('train', pairs_per_class)
         self.by_class, self.cache = {}, {}
+        self.keep_audio = world.in_memory   # VGGSound's every clip would be ~10 GB of waveforms: read from disk each time
         for i, label in enumerate(self.pairs.labels): self.by_class.setdefault(label, []).append(i)
     def item(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         if i not in self.cache:
-            p = self.pairs[i]; self.cache[i] = (p.audio, self.world.image_encoder.embed(p.image[None])[0])
-        return self.cache[i]
+            p = self.pairs[i]; self.cache[i] = (p.audio if self.keep_audio else None, self.world.image_encoder.embed(p.image[None])[0].cpu())
+        audio, frame = self.cache[i]
+        return (self.pairs[i].audio if audio is None else audio), frame
     def batch(self, rng: random.Random, combinations: list, gain_db: float, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         "(n, k, T) sources of n random combinations, half of them with each source's gain in ±gain_db dB; (n, k, D) their frames' f_V."
         src, frames = [], []
@@ -109,8 +122,8 @@ def _embedding_with_grad(encoder: nn.Module, wav: torch.Tensor) -> torch.Tensor:
 
 def train_mask_separator(world: World, combinations: list, steps: int = 2500, embedding_steps: int = 800, gain_db: float = 10.0,
                          seed: int = 0, batch: int = 16, lr: float = 1e-3, embedding_lr: float = 3e-4, embedding_weight: float = 1.0,
-                         pairs_per_class: int = 20, hidden: int = 384) -> tuple[MaskSeparator, list[float]]:
-    "Ours: a MaskSeparator trained label-free on on-the-fly mixtures of `combinations` (class tuples) of the world's training split; (separator, loss per step)."
+                         pairs_per_class: int = 20, hidden: int = 384, device: str|torch.device = 'cpu') -> tuple[MaskSeparator, list[float]]:
+    "Ours: a MaskSeparator trained label-free on on-the-fly mixtures of `combinations` (class tuples) of the world's training split, on `device`; (separator on the CPU, loss per step)."
     sizes = {len(c) for c in combinations}
     if len(sizes) != 1: raise ConfigError(f'mask separator combinations: every mixture needs the same number of sources, got {sorted(sizes)}')
     for name, v, ok in (('steps', steps, steps >= 0), ('embedding_steps', embedding_steps, embedding_steps >= 0),
@@ -118,37 +131,42 @@ def train_mask_separator(world: World, combinations: list, steps: int = 2500, em
         if not ok: raise ConfigError(f'mask separator {name} {v}: out of range')
     torch.manual_seed(seed); rng = random.Random(seed)
     data = TrainingSources(world, pairs_per_class)
-    sep = MaskSeparator.for_world(world, MaskNet(world.audio.nperseg // 2 + 1, hidden, sizes.pop()))
+    dev = torch.device(device)
+    sep = MaskSeparator.for_world(world, MaskNet(world.audio.nperseg // 2 + 1, hidden, sizes.pop())).to(dev)
     f_a = world.audio_encoder.eval().requires_grad_(False)   # frozen: only the masks learn
+    home = next(f_a.parameters()).device; f_a.to(dev)   # the world's net, moved back when training ends
+    try: return sep, _mask_steps(sep, f_a, data, combinations, steps, embedding_steps, gain_db, seed, rng, batch, lr, embedding_lr, embedding_weight, dev)
+    finally: f_a.to(home); sep.cpu().eval()
+
+def _mask_steps(sep, f_a, data, combinations, steps, embedding_steps, gain_db, seed, rng, batch, lr, embedding_lr, embedding_weight, dev) -> list[float]:
     opt, losses = torch.optim.Adam(sep.net.parameters(), lr), []
     sep.train()
     for step in range(steps + embedding_steps):
         if step == steps: opt = torch.optim.Adam(sep.net.parameters(), embedding_lr)
-        src, frames = data.batch(rng, combinations, gain_db, batch)
+        src, frames = (t.to(dev) for t in data.batch(rng, combinations, gain_db, batch))
         mix = src.sum(1)
-        wav, masks = sep.slot_waveforms(mix)
-        spec = sep.stft(mix).abs()
-        cost, order = pit_magnitude_loss(masks * spec[:, None], sep.stft(src.flatten(0, 1)).abs().view_as(masks))
+        spec, masks = sep.spectrum_and_masks(mix)
+        cost, order = pit_magnitude_loss(masks * spec.abs()[:, None], sep.stft(src.flatten(0, 1)).abs().view_as(masks))
         loss = cost.mean()
         if step >= steps:   # each slot pulled towards its source's clean embedding (A2A) and frame embedding (A2V)
+            wav = sep.masked_waveforms(mix, spec, masks)   # the inverse STFT only where the waveforms are used
             emb = _embedding_with_grad(f_a, wav.flatten(0, 1)).view(*wav.shape[:2], -1)
             with torch.no_grad(): clean = _embedding_with_grad(f_a, (src * rms(mix)[:, None] / rms(src)).flatten(0, 1)).view_as(emb)
-            pick = lambda t: t[torch.arange(len(t))[:, None], order]   # the targets in slot order
+            pick = lambda t: t[torch.arange(len(t), device=t.device)[:, None], order]   # the targets in slot order
             loss = loss + embedding_weight * (2 - F.cosine_similarity(emb, pick(clean), dim=-1)
                                               - F.cosine_similarity(emb, pick(F.normalize(frames, dim=-1)), dim=-1)).mean()
         if not torch.isfinite(loss): raise ConfigError(f'mask separator training (seed {seed}): the loss became {loss.item()} at step {step}')
         opt.zero_grad(); loss.backward(); nn.utils.clip_grad_norm_(sep.net.parameters(), 5.0); opt.step()
         losses.append(loss.item())
-    return sep.eval(), losses
+    return losses
 
 # %% ../nbs/17e_mask_separator.ipynb #f19bbceb
 MASK_NET_LIMITS = {'bins': (2, 8193), 'hidden': (1, 4096), 'n_slots': (2, 16)}   # checked before a net is built from a file
 
 def save_mask_separator(sep: MaskSeparator, folder: str|Path, stem: str = 'mask_separator', meta: dict|None = None) -> Path:
     "Write the mask net's weights and what rebuilds it (`stem`.json + .safetensors, committed as a unit); returns the JSON path."
-    net = sep.net
-    arch = {'bins': net.bins, 'hidden': net.hidden, 'n_slots': net.n_slots, 'dilations': list(net.dilations)}
-    return save_checkpoint(folder, stem, net, meta={'model': 'MaskSeparator', 'mask_net': arch, 'n_fft': sep.n_fft, 'hop': sep.hop} | (meta or {}))
+    meta = {'model': 'MaskSeparator', 'mask_net': sep.net.architecture(), 'n_fft': sep.n_fft, 'hop': sep.hop} | (meta or {})
+    return save_checkpoint(folder, stem, sep.net, meta=meta)
 
 def _mask_net_config(arch, p: Path) -> dict:
     if not isinstance(arch, dict) or set(arch) != {'bins', 'hidden', 'n_slots', 'dilations'}:
@@ -161,9 +179,9 @@ def _mask_net_config(arch, p: Path) -> dict:
         raise CheckpointError(f'mask separator checkpoint {p}: mask_net.dilations {d!r} must be 1 to 16 integers from 1 to 1024')
     return arch | {'dilations': tuple(d)}
 
-def load_mask_separator(path: str|Path, world: World, name: str|None = None) -> MaskSeparator:
-    "A mask separator written by `save_mask_separator`, on `world`'s frozen audio net; its `checkpoint` says which file and what it is."
-    p = Path(path); rec = checkpoint_record(p); meta = rec.get('meta', {})
+def load_mask_separator(path: str|Path, world: World, name: str|None = None, record: dict|None = None) -> MaskSeparator:
+    "A mask separator written by `save_mask_separator`, on `world`'s frozen audio net (`record`: its JSON, if already read); its `checkpoint` says which file and what it is."
+    p = Path(path); rec = record if record is not None else checkpoint_record(p); meta = rec.get('meta', {})
     if meta.get('model') != 'MaskSeparator': raise CheckpointError(f"checkpoint {p}: not a mask separator (its model is {meta.get('model')!r})")
     net = MaskNet(**_mask_net_config(meta.get('mask_net'), p))
     a = world.audio
@@ -177,3 +195,30 @@ def load_mask_separator(path: str|Path, world: World, name: str|None = None) -> 
                       'weights': rec.get('weights'), 'sha256': rec.get('weights_sha256'), 'assignment': 'pit',
                       'train_seed': meta.get('seed'), 'steps': meta.get('steps')}
     return sep
+
+# %% ../nbs/17e_mask_separator.ipynb #8f2b5175
+def mask_separators(world: World, combinations: list, seeds: list[int], steps: int, embedding_steps: int, gain_db: float,
+                    folder: str|Path|None = None, stem: str = 'mask', workers: int = 1, progress: bool = True, hidden: int = 384,
+                    batch: int = 16, pairs_per_class: int = 20, device: str|torch.device = 'cpu') -> dict[int, MaskSeparator]:
+    "Ours: seed -> a mask separator trained with that seed (forked `workers` on the CPU); with `folder`, each kept as folder/`stem`_seedS/ (`stem` '': one seed, in `folder`), and one already there with this recipe loaded, not trained again."
+    if not stem and len(seeds) != 1: raise ConfigError(f'mask separators of seeds {seeds}: one folder holds one seed; give a stem')
+    recipe = {'steps': [steps, embedding_steps], 'gain_db': gain_db, 'hidden': hidden, 'batch': batch, 'combinations': [list(c) for c in combinations]}
+    path = lambda s: (Path(folder)/f'{stem}_seed{s}' if stem else Path(folder))/'mask_separator.json'
+    done = {}
+    for s in seeds:
+        if folder is None or not path(s).is_file(): continue
+        rec = checkpoint_record(path(s)); meta = rec.get('meta', {})
+        differ = [k for k, v in recipe.items() if meta.get(k) != v]
+        if differ: raise ConfigError(f'{path(s)}: a mask separator trained with other settings ({", ".join(differ)}) is there; '
+                                     'remove its folder or choose another')
+        done[s] = load_mask_separator(path(s), world, record=rec)
+    todo = [s for s in seeds if s not in done]
+    def fit(k):   # the net's shape and weights cross processes, not the world's encoder
+        net = train_mask_separator(world, combinations, steps, embedding_steps, gain_db, todo[k], batch=batch, pairs_per_class=pairs_per_class,
+                                   hidden=hidden, device=device)[0].net
+        return net.architecture(), net.state_dict()
+    cpu = torch.device(device).type == 'cpu'   # a CUDA context does not survive a fork: on a GPU, one after another
+    for s, (arch, state) in zip(todo, in_workers(fit, len(todo), workers if cpu else 1, 'training mask separators (ours)', progress)):
+        sep = MaskSeparator.for_world(world, MaskNet(**arch)); sep.net.load_state_dict(state); done[s] = sep.eval()
+        if folder is not None: save_mask_separator(sep, path(s).parent, meta={'seed': s} | recipe)
+    return {s: done[s] for s in seeds}

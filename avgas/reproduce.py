@@ -12,8 +12,9 @@ from .errors import ConfigError, InputError, path_error
 
 # %% auto #0
 __all__ = ['PUBLISHED_FILES', 'REAL_EXTRA', 'REPRODUCE_STEPS', 'SHARED_SECTIONS', 'real_extra_error', 'import_real',
-           'reproduce_commands', 'paper_config', 'loud_config', 'configs_dir', 'shipped_configs', 'shipped_config',
-           'config_summary', 'shipped_by_name', 'copy_configs', 'check_same_experiment', 'study_of', 'reproduce']
+           'reproduce_commands', 'paper_config', 'loud_config', 'mask_config', 'configs_dir', 'shipped_configs',
+           'shipped_config', 'config_summary', 'shipped_by_name', 'copy_configs', 'check_same_experiment', 'study_of',
+           'reproduce']
 
 # %% ../nbs/22_reproduce.ipynb #6b7245b4
 PUBLISHED_FILES = [
@@ -60,6 +61,8 @@ REPRODUCE_STEPS = (
      ['avgas', 'prepare-vggsound', '{videos}', '--csv', '{csv}', '--split', 'test', '--out', 'data/vggsound/test', '--frames-json', '{frames}']),
     ("train A2A, A2V and A2A+A2V, then evaluate them with Sound2Scene: the paper's Tables 1–3",
      ['avgas', 'reproduce', 'avgas_a2a', 'avgas_a2v', 'avgas_a2a_a2v', '--out', 'results/paper']),
+    ("ours beside the paper's: the same tables with the mask separator (ours, avgas_mask) added; the three finished runs are loaded, not trained again",
+     ['avgas', 'reproduce', 'avgas_a2a', 'avgas_a2v', 'avgas_a2a_a2v', 'avgas_mask', '--out', 'results/ours']),
 )
 
 def reproduce_commands(videos: str = 'vggsound/videos', csv: str = 'vggsound.csv', frames: str = 's2s_frames.json') -> list[list[str]]:
@@ -88,6 +91,13 @@ def loud_config(gain_db: float = 10.0) -> ExperimentConfig:
     "Ours (beyond the paper): A2A+A2V with PIT slots, trained on the paper's mixtures and as many with each source's gain in ±`gain_db` dB."
     c = paper_config('a2a+a2v')
     c.train.assignment, c.train.loud_gain_db, c.train.out_dir = 'pit', gain_db, 'runs/avgas_a2a_a2v_pit_loud'
+    return c
+
+def mask_config(steps: int = 20_000, embedding_steps: int = 5_000) -> ExperimentConfig:
+    "Ours (beyond the paper): the mask separator (`avgas.mask_separator`) on VGGSound, with the synthetic world's recipe (±10 dB gains on half the mixtures)."
+    c = paper_config('a2a', 'sound2scene')   # the shared sections of the paper's runs; no AV-GAS separator settings
+    c.method, c.train.loud_gain_db, c.train.out_dir = 'mask', 10.0, 'runs/avgas_mask'
+    c.mask.steps, c.mask.embedding_steps = steps, embedding_steps
     return c
 
 # %% ../nbs/22_reproduce.ipynb #645c5c52
@@ -146,12 +156,12 @@ def check_same_experiment(configs: Sequence[ExperimentConfig], names: Sequence[s
         bad = [k for k in SHARED_SECTIONS if d[k] != ref[k]]
         if bad: raise ConfigError(f'{name}: differs from {names[0]} in {bad}; the runs of one reproduction must share '
                                   f'{list(SHARED_SECTIONS)} (only separator/train may differ)')
-    outs = [c.train.out_dir for c in configs if c.method == 'avgas']
-    if len(set(outs)) != len(outs): raise ConfigError(f'configs {list(names)}: two AV-GAS runs share train.out_dir {outs}')
+    outs = [c.train.out_dir for c in configs if c.method in ('avgas', 'mask')]
+    if len(set(outs)) != len(outs): raise ConfigError(f'configs {list(names)}: two runs share train.out_dir {outs}')
 
 # %% ../nbs/22_reproduce.ipynb #16b593e8
 def study_of(configs: Sequence[ExperimentConfig], names: Sequence[str], workers: int = 0):
-    "The study that reproduces the paper from its AV-GAS configs: one variant per config, trained alone into its `train.out_dir` (resumable)."
+    "The study that reproduces the paper from its AV-GAS configs: one variant per config, trained alone into its `train.out_dir` (resumable); and a mask config's separator (ours), kept in its `train.out_dir`."
     from avgas.core import ExperimentConfig
     from avgas.study import StudyConfig
     from avgas.experiment import schedule_name
@@ -166,12 +176,26 @@ def study_of(configs: Sequence[ExperimentConfig], names: Sequence[str], workers:
                                                                   f'the runs of one study differ only in train.{", train.".join(own)}')
     louds = sorted({c.train.loud_gain_db for c, _ in runs if c.train.loud_gain_db})
     if len(louds) > 1: raise ConfigError(f'configs {list(names)}: train.loud_gain_db {louds} differ; the runs of one study share one loudness recipe (ours)')
+    mask = _mask_of(configs, names, base.train.seed, louds)
     variants = [f'{c.train.alignment}/{c.train.assignment}' + ('/loud' if c.train.loud_gain_db else '') for c, _ in runs]
     if len(set(variants)) != len(variants): raise ConfigError(f'configs {list(names)}: two runs train the same variant {variants}')
     base = ExperimentConfig.from_dict(base.to_dict()); base.train.loud_gain_db = 0.0   # the study gives it to its '/loud' variants only
-    return StudyConfig(experiment=base, variants=variants, seeds=[base.train.seed], loud_gain_db=louds[0] if louds else StudyConfig.loud_gain_db,
+    gain = louds[0] if louds else mask.pop('loud_gain_db', StudyConfig.loud_gain_db)
+    return StudyConfig(experiment=base, variants=variants, seeds=[base.train.seed], loud_gain_db=gain,
                        val_per_combination=0, test_pairs_per_class=0, fid_reference_per_class=0, sweep_ratios=[], three_sources=False,
-                       save_images=True, run_dirs=[c.train.out_dir for c, _ in runs], loader_workers=workers, workers=1)
+                       save_images=True, run_dirs=[c.train.out_dir for c, _ in runs], loader_workers=workers, workers=1, **mask)
+
+def _mask_of(configs: Sequence[ExperimentConfig], names: Sequence[str], seed: int, louds: list[float]) -> dict:
+    "The study's settings for the one mask config (ours) among `configs`, trained with the AV-GAS runs' seed and loudness gain; {} if none."
+    masks = [(c, n) for c, n in zip(configs, names) if c.method == 'mask']
+    if not masks: return {}
+    if len(masks) > 1: raise ConfigError(f'configs {[n for _, n in masks]}: a reproduction trains one mask separator (ours); give one mask config')
+    c, n = masks[0]
+    if c.train.seed != seed: raise ConfigError(f'{n}: train.seed {c.train.seed}, but the AV-GAS runs use {seed}; one reproduction, one seed')
+    if not c.train.loud_gain_db or (louds and c.train.loud_gain_db != louds[0]):
+        raise ConfigError(f'{n}: train.loud_gain_db {c.train.loud_gain_db:g}; the mask separator trains with gains above 0 dB, and the same as the '
+                          f"'/loud' runs' ({louds[0]:g} dB)" if louds else f'{n}: train.loud_gain_db 0; the mask separator (ours) trains with gains above 0 dB')
+    return {'mask_steps': [c.mask.steps, c.mask.embedding_steps], 'mask_hidden': c.mask.hidden, 'mask_dir': c.train.out_dir, 'loud_gain_db': c.train.loud_gain_db}
 
 def reproduce(configs: Sequence[ExperimentConfig], out: str|Path, names: Sequence[str]|None = None,
               workers: int = 0, progress: bool = True, log=print) -> dict[str, Path]:

@@ -11,7 +11,7 @@ from typing import Sequence
 import pandas as pd
 import torch
 from torch.utils.data import ConcatDataset
-from .core import PAPER, ClassTable, ConfigBase, ExperimentConfig, MixConfig, TrainConfig, batched, choices, freed_memory_kept_in_heap, seed_everything
+from .core import PAPER, ClassTable, ConfigBase, ExperimentConfig, MixConfig, TrainConfig, batched, choices, freed_memory_kept_in_heap, get_device, seed_everything
 from .errors import ConfigError
 from .checkpoints import atomic_path, atomic_write_bytes, load_checkpoint, save_checkpoint
 from .mixing import MixtureDataset, InMemoryDataset
@@ -28,7 +28,7 @@ from .tables import row_label
 from .statistics import significance
 from .failures import loudness_sweep
 from .report import write_study_report
-from .mask_separator import MaskNet, MaskSeparator, train_mask_separator, save_mask_separator, load_mask_separator
+from .mask_separator import mask_separators, load_mask_separator
 
 # %% auto #0
 __all__ = ['RECIPES', 'IS_CLAIM', 'demo_experiment', 'StudyConfig', 'variant_recipe', 'three_source_combinations', 'RenderedOnce',
@@ -67,6 +67,8 @@ class StudyConfig(ConfigBase):
     workers: int = 2                    # CPU training processes of one thread each (ours); 1: all separators stacked in this process
     loud_gain_db: float = 10.0          # ours: a variant ending in '/loud' also trains on mixtures whose sources each get a random gain in ±this many dB
     mask_steps: list[int] = field(default_factory=list)   # ours: also a mask separator per seed (avgas.mask_separator), trained [magnitude steps, embedding steps], e.g. [2500, 800]; empty: none
+    mask_hidden: int = 384              # ours: the mask separators' channels
+    mask_dir: str = ''                  # ours: where the mask separators are kept, DIR/mask_seedS (one already there with the same recipe is loaded, not trained again); '': OUT/runs
 
     @classmethod
     def quick(cls) -> 'StudyConfig':
@@ -90,7 +92,8 @@ class StudyConfig(ConfigBase):
 
     RULES = {'loud_gain_db': (lambda v: 0 < v <= 40, 'above 0 and at most 40 dB'),
              'mask_steps': (lambda v: v == [] or (len(v) == 2 and all(0 <= k <= 100_000 for k in v) and v[0] + v[1] > 0),
-                            'empty, or [magnitude steps, embedding steps], each 0 to 100,000, not both 0')}
+                            'empty, or [magnitude steps, embedding steps], each 0 to 100,000, not both 0'),
+             'mask_hidden': (lambda v: 1 <= v <= 4096, 'between 1 and 4,096')}
 
     def runs(self) -> list[tuple[str, int]]:
         "The two-source separators as (variant, seed), seed by seed: the order they are trained and reported in."
@@ -301,20 +304,16 @@ def study_quality(W: World, per_seed: dict, real: dict, sc: StudyConfig) -> tupl
 
 
 # %% ../nbs/23_study.ipynb #5c520abd
-def masks_by_seed(W: World, sc: StudyConfig, progress: bool = True, folder: Path|None = None) -> dict[int, list]:
-    "Ours: seed -> [a mask separator trained with that seed] when `sc.mask_steps` is set (else [] per seed), in `sc.workers` processes; each saved under `folder`/mask_seedS if given."
+def masks_by_seed(W: World, sc: StudyConfig, progress: bool = True, folder: Path|None = None, n_sources: int = 2) -> dict[int, list]:
+    "Ours: seed -> [a mask separator with `n_sources` slots trained with that seed] when `sc.mask_steps` is set (else [] per seed), in `sc.workers` processes; each saved under `folder`/mask[_three_sources]_seedS if given."
     if not sc.mask_steps: return {s: [] for s in sc.seeds}
-    combos = [c.classes for c in W.table.parse_combinations(sc.experiment.combinations)]
-    if progress: print(f'      + {len(sc.seeds)} mask separators (ours): {sc.mask_steps[0]} magnitude + {sc.mask_steps[1]} embedding steps each', flush=True)
-    fit = lambda k: train_mask_separator(W, combos, *sc.mask_steps, sc.loud_gain_db, sc.seeds[k], pairs_per_class=sc.experiment.pairs_per_class)[0].net.state_dict()
-    nets = in_workers(fit, len(sc.seeds), sc.workers, 'training mask separators (ours)', progress)   # weights cross processes, not the world's encoder
-    out = {}
-    for s, state in zip(sc.seeds, nets):
-        sep = MaskSeparator.for_world(W, MaskNet(n_slots=len(combos[0]), bins=W.audio.nperseg // 2 + 1))
-        sep.net.load_state_dict(state); out[s] = [sep.eval()]
-        if folder is not None:   # for `avgas generate --separator`: a separator of the study, like the AV-GAS runs
-            save_mask_separator(sep, folder/f'mask_seed{s}', meta={'seed': s, 'steps': sc.mask_steps, 'gain_db': sc.loud_gain_db})
-    return out
+    combos = [c.classes for c in W.table.parse_combinations(sc.experiment.combinations)] if n_sources == 2 else three_source_combinations(W.table)
+    if progress: print(f'      + {len(sc.seeds)} mask separators (ours, {n_sources} sources): {sc.mask_steps[0]} magnitude + {sc.mask_steps[1]} embedding steps each', flush=True)
+    e = sc.experiment   # each kept for `avgas generate --separator`, like the AV-GAS runs
+    seps = mask_separators(W, combos, sc.seeds, *sc.mask_steps, sc.loud_gain_db, Path(sc.mask_dir) if sc.mask_dir else folder,
+                           'mask' if n_sources == 2 else 'mask_three_sources', sc.workers, progress, sc.mask_hidden, e.train.batch_size,
+                           e.pairs_per_class, get_device(e.train.device))
+    return {s: [m] for s, m in seps.items()}
 
 # %% ../nbs/23_study.ipynb #ef4ad218
 def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True) -> dict:
@@ -349,7 +348,8 @@ def run_study(out: str|Path, sc: StudyConfig|None = None, progress: bool = True)
     if sc.three_sources:
         ms3, runs3 = trained[len(two)]
         truth3 = TrueSources(W.image_encoder)   # the ceiling row, and the references PIT's foreground slots are matched to
-        three = {s: [baseline, m, *([truth3] if sc.ceiling else [])] for s, m in zip(sc.seeds, ms3)}; runs += runs3
+        masks3 = masks_by_seed(W, sc, progress, out/'runs', n_sources=3)   # ours beside the PIT separator
+        three = {s: [baseline, m, *masks3[s], *([truth3] if sc.ceiling else [])] for s, m in zip(sc.seeds, ms3)}; runs += runs3
     for r in runs: say(f"      {r['variant']}, {r['sources']} sources, seed {r['seed']}: epoch {r['best_epoch']} selected")
     lap('training'); say(f"      {len(runs)} separators trained in {timing['training']} s")
     items = split_by_seed([sets['test'][i] for i in range(len(sets['test']))], sc.seeds)

@@ -171,5 +171,8 @@ def smoke_config(cfg: ExperimentConfig) -> tuple[ExperimentConfig, list[str]]:
     if s.separator.dim != dim: notes.append(f"separator.dim {s.separator.dim} -> {dim} (the stand-in encoders' size)"); s.separator.dim = dim
     s.mix.items_per_combination, s.train.epochs, s.train.batch_size = 2, 1, min(s.train.batch_size, 8)
     s.pairs_per_class = min(s.pairs_per_class, 4)
+    if s.method == 'mask':   # ours
+        s.mask.steps, s.mask.embedding_steps = min(s.mask.steps, 4), min(s.mask.embedding_steps, 2)
+        notes.append(f'mask separator (ours): {s.mask.steps} magnitude + {s.mask.embedding_steps} embedding steps')
     notes.append('schedule shrunk to 1 epoch of 2 mixtures per combination: the result only proves the pipeline runs')
     return s, notes

@@ -10,12 +10,16 @@ training data (`World.roles()`), the two foregrounds' by the permutation nearest
 upper bound) and the true source embeddings through the same generator (the ceiling).
 Intervals: 95 % bootstrap over seeds, then combinations, then mixtures.
 
-    python benchmarks/three_sources.py [--recipes base epochs16 items64] [--seeds 0 1 2] [--out rows.csv]
+`--mask-steps 2500 800` adds the mask separator (ours; `avgas.mask_separator`) with three slots, trained label-free on
+the study's three-source combinations as `avgas demo --mask-steps` trains it (recipe 'mask'); `--recipes` may then be empty.
+
+    python benchmarks/three_sources.py [--recipes base epochs16 items64] [--mask-steps 2500 800] [--seeds 0 1 2] [--out rows.csv]
 """
 import argparse, tempfile, time
 from pathlib import Path
 import pandas as pd
-from avgas.study import StudyConfig, study_datasets, prefetch_pairs, _new_separators, split_by_seed
+from avgas.study import StudyConfig, study_datasets, prefetch_pairs, _new_separators, split_by_seed, three_source_combinations
+from avgas.mask_separator import mask_separators
 from avgas.worlds import build_world
 from avgas.processes import train_groups_in_processes, in_workers
 from avgas.generate import AVGASMethod
@@ -29,7 +33,8 @@ COMPOSERS = ['blend', 'layered']
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--recipes', nargs='+', default=['base'])
+    ap.add_argument('--recipes', nargs='*', default=['base'])
+    ap.add_argument('--mask-steps', nargs=2, type=int, default=[], help='also the mask separator (ours): magnitude and embedding steps')
     ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--out', default='', help='also write the per-image rows to this CSV')
@@ -54,6 +59,10 @@ def main():
             train_groups_in_processes([group], rc.experiment.train, W.audio, {'a2a': W.audio_encoder, 'a2v': W.image_encoder},
                                       a.workers, progress=False)
             methods += [(r, s, AVGASMethod(m, x.audio, r, x.train.assignment)) for (_, s), x, m in zip(runs, exps, models)]
+    if a.mask_steps:
+        seps = mask_separators(W, three_source_combinations(W.table), a.seeds, *a.mask_steps, sc.loud_gain_db, workers=max(a.workers, len(a.seeds)),
+                               progress=False, batch=e.train.batch_size, pairs_per_class=e.pairs_per_class)
+        methods += [('mask', s, m) for s, m in seps.items()]
     t_train = time.perf_counter() - t0
     roles = W.roles()
     jobs = [(r, s, m, how) for r, s, m in methods for how in (['fixed'] if r == 'ceiling' else ['label-free', 'upper bound'])]

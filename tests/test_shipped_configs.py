@@ -6,12 +6,12 @@ import pytest, yaml
 from avgas.cli import commands, load_config
 from avgas.core import ExperimentConfig
 from avgas.errors import ConfigError
-from avgas.reproduce import REPRODUCE_STEPS, configs_dir, loud_config, paper_config, shipped_config, shipped_configs
+from avgas.reproduce import REPRODUCE_STEPS, configs_dir, loud_config, mask_config, paper_config, shipped_config, shipped_configs
 
 REPO = Path(__file__).resolve().parents[1]
 PAPER_RUNS = {'avgas_a2a': ('a2a', 'avgas'), 'avgas_a2v': ('a2v', 'avgas'), 'avgas_a2a_a2v': ('a2a+a2v', 'avgas'),
               'sound2scene_baseline': ('a2a', 'sound2scene')}
-OURS = {'avgas_a2a_a2v_pit_loud': loud_config}   # beyond the paper (#31): labelled ours in the file's first line
+OURS = {'avgas_a2a_a2v_pit_loud': loud_config, 'avgas_mask': mask_config}   # beyond the paper (#31): labelled ours in the file's first line
 
 def file_keys(d, prefix=''):
     for k, v in d.items():
@@ -31,13 +31,26 @@ def test_shipped_config_is_paper_config(name):
     assert (t.lr, t.weight_decay, t.batch_size, t.epochs, t.lr_schedule, t.selection) == (1e-3, 1e-5, 16, 50, 'constant', 'paper')
 
 @pytest.mark.parametrize('name', OURS)
-def test_our_config_is_the_paper_schedule_with_our_recipe(name):
+def test_our_configs_are_the_codes_and_say_ours(name):
+    assert ExperimentConfig.load(shipped_config(name)) == OURS[name]()
+    assert shipped_config(name).read_text(encoding='utf-8').startswith('# Ours')
+
+def test_our_loud_config_is_the_paper_schedule_with_our_recipe():
+    name = 'avgas_a2a_a2v_pit_loud'
     cfg = ExperimentConfig.load(shipped_config(name))
-    assert cfg == OURS[name]()
     assert cfg.train.loud_gain_db == 10.0 and cfg.train.assignment == 'pit'
     same = cfg.to_dict(); same['train'] |= {'assignment': 'fixed', 'loud_gain_db': 0.0, 'out_dir': 'runs/avgas_a2a_a2v'}
     assert ExperimentConfig.from_dict(same) == paper_config('a2a+a2v')   # nothing else differs from the paper's A2A+A2V run
-    assert shipped_config(name).read_text(encoding='utf-8').startswith('# Ours')
+
+def test_our_mask_config_shares_the_papers_experiment():
+    "It differs from the paper's runs only in what it trains, so `avgas reproduce` can put it beside them."
+    from avgas.reproduce import check_same_experiment, study_of
+    cfg = ExperimentConfig.load(shipped_config('avgas_mask'))
+    assert (cfg.method, cfg.train.loud_gain_db, cfg.mask.steps, cfg.mask.embedding_steps) == ('mask', 10.0, 20_000, 5_000)
+    paper = [paper_config(a) for a in ('a2a', 'a2v', 'a2a+a2v')]
+    check_same_experiment([*paper, cfg], ['a2a', 'a2v', 'a2a+a2v', 'mask'])
+    sc = study_of([*paper, cfg], ['a2a', 'a2v', 'a2a+a2v', 'mask'])
+    assert (sc.variants, sc.mask_steps, sc.mask_dir) == (['a2a/fixed', 'a2v/fixed', 'a2a+a2v/fixed'], [20_000, 5_000], 'runs/avgas_mask')
 
 @pytest.mark.parametrize('name', [*PAPER_RUNS, *OURS])
 def test_shipped_config_holds_only_differences(name):
@@ -47,7 +60,7 @@ def test_shipped_config_holds_only_differences(name):
     assert not same, f'{name}: keys equal to the defaults: {same}'
     header = [l for l in text.splitlines() if l.startswith('#')]
     assert header and 'Seeing Soundscapes' in header[0], header
-    if PAPER_RUNS.get(name, ('', 'avgas'))[1] == 'avgas': assert re.search(r"Ours.*separator\.init sound2scene", ' '.join(header)), header
+    if ExperimentConfig.from_yaml(text).method == 'avgas': assert re.search(r"Ours.*separator\.init sound2scene", ' '.join(header)), header
 
 def test_names_and_paths():
     assert shipped_config('avgas_a2v') == shipped_config('avgas_a2v.yaml') == configs_dir() / 'avgas_a2v.yaml'
