@@ -16,7 +16,7 @@ from .checkpoints import atomic_path, checkpoint_record, load_checkpoint
 from .outputs import output_stems, staged_outputs
 from .biggan import ImageGenerator, module_device, sample_z
 from .world import SourceRoles, World
-from .mask_separator import load_mask_separator
+from .mask_separator import MaskSeparator, load_mask_separator
 
 # %% auto #0
 __all__ = ['Composer', 'COMPOSERS', 'GENERATE_BATCH', 'GRID_ROWS', 'blend_embeddings', 'slerp_embeddings', 'register_composer',
@@ -288,18 +288,20 @@ def load_separator(path: str|Path, world: World) -> nn.Module:
     return AVGASMethod.from_checkpoint(p)
 
 def make_method(cfg: ExperimentConfig, world: World, separator: str|Path|None = None) -> nn.Module:
-    "The method a config names: Sound2Scene's single embedding, an AV-GAS separator (given, else the world's default) or a mask separator (ours; given)."
+    "The method a config names: Sound2Scene's single embedding, or a separator: the one given, else the world's `generate_separator()` (a mask separator: ours)."
     if cfg.method == 'sound2scene': return Sound2SceneMethod(world.audio_encoder, 'Sound2Scene')
     if cfg.method not in ('avgas', 'mask'): raise ConfigError(f"method {cfg.method!r}: unknown; expected 'avgas', 'mask' or 'sound2scene'")
     if cfg.method == 'mask' and not separator:
         raise ConfigError("method 'mask' (ours): give the mask separator with --separator (`avgas train` with this config writes "
                           f"{Path(cfg.train.out_dir)/'mask_separator.json'})")
-    ck = Path(separator) if separator else world.default_separator()
+    ck = Path(separator) if separator else world.generate_separator()
     if ck is None: raise ConfigError(f'the {world.name} world ships no separator: train one with `avgas train --config FILE` '
                                      'and pass its best.json (or run folder) with --separator')
     m = load_separator(ck, world)
     m.checkpoint['default'] = not separator
-    if not separator: m.checkpoint['note'] = f"the {world.name} world's shipped separator: " + (
+    if not separator and isinstance(m, MaskSeparator): m.checkpoint['note'] = (f"the {world.name} world's shipped separator: the mask "
+        "separator (ours, beyond the paper); it kept quiet and loud foregrounds better than the paper's best variant (benchmarks/README.md)")
+    elif not separator: m.checkpoint['note'] = f"the {world.name} world's shipped separator: " + (
         f"the paper's {m.checkpoint['alignment'].upper()} alignment trained with PIT slots, our extension, not one of the "
         "paper's models (they fix slot 1 = foreground)" if m.assignment == 'pit' else "one of the paper's models (fixed slots)")
     return m

@@ -22,7 +22,7 @@ __all__ = ['MASK_NET_LIMITS', 'MaskNet', 'rms', 'MaskSeparator', 'pit_magnitude_
 # %% ../nbs/17e_mask_separator.ipynb #1cc2c3a9
 class MaskNet(nn.Module):
     "(B, F, T) mixture magnitudes -> (B, n_slots, F, T) masks that sum to one over the slots."
-    def __init__(self, bins: int = 257, hidden: int = 384, n_slots: int = 2, dilations: tuple = (1, 2, 4, 8)):
+    def __init__(self, bins: int = 257, hidden: int = 192, n_slots: int = 2, dilations: tuple = (1, 2, 4, 8)):
         super().__init__(); self.n_slots, self.bins, self.hidden, self.dilations = n_slots, bins, hidden, tuple(dilations)
         layers, c = [], bins
         for d in dilations:   # 1-D convolutions over time, the frequency bins as channels
@@ -122,7 +122,7 @@ def _embedding_with_grad(encoder: nn.Module, wav: torch.Tensor) -> torch.Tensor:
 
 def train_mask_separator(world: World, combinations: list, steps: int = 2500, embedding_steps: int = 800, gain_db: float = 10.0,
                          seed: int = 0, batch: int = 16, lr: float = 1e-3, embedding_lr: float = 3e-4, embedding_weight: float = 1.0,
-                         pairs_per_class: int = 20, hidden: int = 384, device: str|torch.device = 'cpu') -> tuple[MaskSeparator, list[float]]:
+                         pairs_per_class: int = 20, hidden: int = 192, device: str|torch.device = 'cpu') -> tuple[MaskSeparator, list[float]]:
     "Ours: a MaskSeparator trained label-free on on-the-fly mixtures of `combinations` (class tuples) of the world's training split, on `device`; (separator on the CPU, loss per step)."
     sizes = {len(c) for c in combinations}
     if len(sizes) != 1: raise ConfigError(f'mask separator combinations: every mixture needs the same number of sources, got {sorted(sizes)}')
@@ -196,9 +196,9 @@ def load_mask_separator(path: str|Path, world: World, name: str|None = None, rec
                       'train_seed': meta.get('seed'), 'steps': meta.get('steps')}
     return sep
 
-# %% ../nbs/17e_mask_separator.ipynb #8f2b5175
+# %% ../nbs/17e_mask_separator.ipynb #6369633a
 def mask_separators(world: World, combinations: list, seeds: list[int], steps: int, embedding_steps: int, gain_db: float,
-                    folder: str|Path|None = None, stem: str = 'mask', workers: int = 1, progress: bool = True, hidden: int = 384,
+                    folder: str|Path|None = None, stem: str = 'mask', workers: int = 1, progress: bool = True, hidden: int = 192,
                     batch: int = 16, pairs_per_class: int = 20, device: str|torch.device = 'cpu') -> dict[int, MaskSeparator]:
     "Ours: seed -> a mask separator trained with that seed (forked `workers` on the CPU); with `folder`, each kept as folder/`stem`_seedS/ (`stem` '': one seed, in `folder`), and one already there with this recipe loaded, not trained again."
     if not stem and len(seeds) != 1: raise ConfigError(f'mask separators of seeds {seeds}: one folder holds one seed; give a stem')

@@ -67,7 +67,7 @@ class StudyConfig(ConfigBase):
     workers: int = 2                    # CPU training processes of one thread each (ours); 1: all separators stacked in this process
     loud_gain_db: float = 10.0          # ours: a variant ending in '/loud' also trains on mixtures whose sources each get a random gain in ±this many dB
     mask_steps: list[int] = field(default_factory=list)   # ours: also a mask separator per seed (avgas.mask_separator), trained [magnitude steps, embedding steps], e.g. [2500, 800]; empty: none
-    mask_hidden: int = 384              # ours: the mask separators' channels
+    mask_hidden: int = 192              # ours: the mask separators' channels (384 measured no better: benchmarks/README.md)
     mask_dir: str = ''                  # ours: where the mask separators are kept, DIR/mask_seedS (one already there with the same recipe is loaded, not trained again); '': OUT/runs
 
     @classmethod

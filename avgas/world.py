@@ -74,6 +74,9 @@ class World:
     def default_separator(self) -> Path|None:
         "A separator checkpoint to use when none is given; None if the world ships none."
         return None
+    def generate_separator(self) -> Path|None:
+        "The separator `avgas generate` uses when none is given: the world's best measured one (by default `default_separator()`)."
+        return self.default_separator()
     def init_separator(self, model: nn.Module, how: str = 'scratch') -> str|None:
         "Initialise a new separator as `separator.init` says ('scratch' here); returns what was loaded."
         if how != 'scratch': raise ConfigError(f"separator.init {how!r}: the {self.name} world has no such weights; use 'scratch'")

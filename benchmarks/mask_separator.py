@@ -9,7 +9,7 @@ Recipes: 'mask' — `--steps` label-free PIT steps on the sources' compressed ma
 each source's gain in ±`--gain` dB); 'mask+emb' — then `--embedding-steps` more with the embedding loss through the
 frozen audio net (A2A to the clean source at the same level, A2V to its frame; cosine), as `train_mask_separator` does.
 
-    python benchmarks/mask_separator.py [--steps 2500] [--embedding-steps 800] [--hidden 384] [--seeds 0 1 2] [--out MASK.csv]
+    python benchmarks/mask_separator.py [--steps 2500] [--embedding-steps 800] [--hidden 192] [--seeds 0 1 2] [--out MASK.csv]
     python benchmarks/beyond_table.py "mask (ours)=MASK.csv" "A2V, fixed (paper)=FIXED.csv" --candidate "mask (ours):mask+emb" --reference "A2V, fixed (paper):base"
 """
 import argparse, os, time
@@ -29,7 +29,7 @@ def main():
     ap.add_argument('--gain', type=float, default=10.0)
     ap.add_argument('--embedding-steps', type=int, default=800, help='then this many steps with the embedding loss too (0: recipe mask)')
     ap.add_argument('--embedding-weight', type=float, default=1.0)
-    ap.add_argument('--hidden', type=int, default=384, help="the mask net's channels (train_mask_separator's hidden)")
+    ap.add_argument('--hidden', type=int, default=192, help="the mask net's channels (train_mask_separator's hidden)")
     ap.add_argument('--per-combination', type=int, default=10)
     ap.add_argument('--ratios', nargs='+', type=float, default=[-20.0, -10.0, 0.0, 10.0, 20.0])
     ap.add_argument('--workers', type=int, default=2)

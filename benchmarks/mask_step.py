@@ -38,7 +38,7 @@ def main():
     ap.add_argument('--device', default='cpu')
     ap.add_argument('--repeats', type=int, default=3, help='steps timed per stage')
     ap.add_argument('--batch', type=int, default=16)
-    ap.add_argument('--hidden', type=int, default=384)
+    ap.add_argument('--hidden', type=int, default=192)
     ap.add_argument('--steps', type=int, default=20_000, help="avgas_mask's magnitude steps")
     ap.add_argument('--embedding-steps', type=int, default=5_000, help="avgas_mask's embedding steps")
     a = ap.parse_args()

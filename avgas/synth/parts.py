@@ -167,6 +167,10 @@ class SynthWorld(World):
         return self._roles
 
     def default_separator(self) -> Path: return self.folder/'synth_separator.json'
+    def generate_separator(self) -> Path:
+        "Ours: the shipped mask separator if this folder holds it (it beat the paper's best variant at four of five loudness ratios; benchmarks/README.md), else `default_separator()`."
+        p = self.folder/'synth_mask_separator.json'
+        return p if p.is_file() else self.default_separator()
     def init_separator(self, model: nn.Module, how: str = 'scratch') -> str|None:
         "separator.init: 'scratch', or 'sound2scene': the trunk of this world's Sound2Scene audio net (ours, see below); returns what was loaded."
         if how == 'scratch': return None
