@@ -310,7 +310,7 @@ def write_study_report(out: Path, sc, W, mixed, separated, quality, sweep, sig, 
     if 'extra_fid_mixed_vs_composites' in files:
         sections.append(('Ours: FID of mixed images against the world\'s composites', md(files['extra_fid_mixed_vs_composites'])))
     if 'extra_three_sources' in files:
-        sections.append(('Ours: three sources (two foregrounds over one background)', '<p>PIT separators with three slots; CRS_3 '
+        sections.append(('Ours: three sources (two foregrounds over one background)', '<p>PIT separators with three slots (and mask separators with three slots, ours, when the study trains them); CRS_3 '
                          'counts an image when all three prompts are detected. Per-source R@1: the background\'s slot found by the '
                          'roles fitted on training data, the foregrounds\' slots by the permutation nearest their reference embeddings '
                          '(f_V of the held-out frames; no class label, no ranker answer). Mean [95 % interval]; intervals resample '
