@@ -105,7 +105,7 @@ class ClassTable:
         out = []
         for it in items:
             parts = [p.strip() for p in it]
-            if len(parts) < 2: raise ConfigError(f'combination {it!r}: expected "foreground+background"')
+            if len(parts) < 2: raise ConfigError(f'combination {quoted(it)}: expected "foreground+background"')
             real = next((c.realistic for c in self.combinations if list(c.classes) == parts), True)
             out.append(Combination(self.check(parts[0], 'foreground'), self.check(parts[1], 'background'), real))
         return out

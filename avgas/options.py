@@ -88,6 +88,9 @@ class UserErrorParser(argparse.ArgumentParser):
         m = re.fullmatch(r'unrecognized arguments: (.*)', message)
         unknown = [a.split('=')[0] for a in m.group(1).split() if a.startswith('--')] if m else []
         if unknown: message = '; '.join(map(self._suggest, unknown))
+        c = re.fullmatch(r'(argument .*?: invalid choice: )(.*)( \(choose from .*\))', message, re.S)
+        if c and len(c.group(2)) > 100:   # argparse repeats the whole value: one paragraph whatever was typed
+            message = f'{c.group(1)}{c.group(2)[:100]}… ({len(c.group(2)):,} characters){c.group(3)}'
         raise InputError(f'{self.prog}: {message} (see {self.prog} --help)')
 
     def _suggest(self, option: str) -> str:

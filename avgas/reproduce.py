@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, os
 from pathlib import Path
 from typing import Sequence
-from .errors import ConfigError, InputError, path_error
+from .errors import ConfigError, InputError, path_error, quoted
 # avgas.core (and torch) is imported where a config is built: `avgas configs` and `--help` only list files
 
 # %% auto #0
@@ -128,7 +128,7 @@ def config_summary(name: str) -> str:
 def shipped_by_name(name: str) -> Path:
     "The shipped config `name` ('avgas_a2a' or 'avgas_a2a.yaml'), looked up by name only: never a path."
     stem = name[:-5] if name.endswith('.yaml') else name
-    if stem not in shipped_configs(): raise ConfigError(f"{name!r}: not a config avgas ships; those are {', '.join(shipped_configs())}")
+    if stem not in shipped_configs(): raise ConfigError(f"{quoted(name)}: not a config avgas ships; those are {', '.join(shipped_configs())}")
     return configs_dir()/f'{stem}.yaml'
 
 def copy_configs(names: Sequence[str], out: str|Path, overwrite: bool = False) -> list[Path]:

@@ -40,7 +40,7 @@ class RealWorld(World):
         "The folder of `split` under `data_dir`."
         root = Path(self.cfg.data_dir)
         if not self.cfg.data_dir or not root.is_dir():
-            raise ConfigError(f"data_dir {self.cfg.data_dir!r}: not a folder (the real world needs VGGSound in Sound2Scene's layout, "
+            raise ConfigError(f"data_dir {quoted(self.cfg.data_dir)}: not a folder (the real world needs VGGSound in Sound2Scene's layout, "
                               'made by `avgas prepare-vggsound`)')
         names = self.split_dirs[self.check_split(split)]
         d = next((root/n for n in names if (root/n/'audios').is_dir()), None)
@@ -93,11 +93,11 @@ class RealWorld(World):
         return UltralyticsDetector(ev.detector, self.table.prompts, conf=ev.conf)
     @functools.cached_property
     def ranker(self):
-        if self.cfg.evaluate.ranker != 'clip': raise ConfigError(f"evaluate.ranker {self.cfg.evaluate.ranker!r}: the real world ranks with 'clip'")
+        if self.cfg.evaluate.ranker != 'clip': raise ConfigError(f"evaluate.ranker {quoted(self.cfg.evaluate.ranker)}: the real world ranks with 'clip'")
         return ClipRanker(self.clip, self.table.prompts)
     @functools.cached_property
     def inception(self):
-        if self.cfg.evaluate.features != 'inception': raise ConfigError(f"evaluate.features {self.cfg.evaluate.features!r}: the real world uses 'inception'")
+        if self.cfg.evaluate.features != 'inception': raise ConfigError(f"evaluate.features {quoted(self.cfg.evaluate.features)}: the real world uses 'inception'")
         return InceptionFeatures(self._file(self.cfg.evaluate.inception_weights, 'Inception-v3 weights of FID/IS'))
     def image_features(self) -> dict:
         return {'features': self.inception.features, 'logits': self.inception.logits}

@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from ..core import (PAPER, AudioConfig, ClassTable, EvalConfig, ExperimentConfig, MixConfig, seed_everything, seed_for, to_unit, batched)
-from ..errors import CheckpointError, CheckpointNotFoundError, ConfigError, InputError
+from ..errors import CheckpointError, CheckpointNotFoundError, ConfigError, InputError, quoted
 from ..checkpoints import atomic_write_bytes, file_sha256, load_strict
 from ..separator import AudioResNet18, load_backbone
 from ..losses import infonce_l2
@@ -127,7 +127,7 @@ class SynthWorld(World):
         self.cfg, self.parts, self.metrics, self.folder, self.pairs_per_class = cfg, parts, metrics, Path(folder), pairs_per_class
         self.judges = judges or EvalConfig()
         for k in ('ranker', 'features'):
-            if getattr(self.judges, k) != 'synth': raise ConfigError(f"evaluate.{k} {getattr(self.judges, k)!r}: the synthetic world judges with its own ('synth')")
+            if getattr(self.judges, k) != 'synth': raise ConfigError(f"evaluate.{k} {quoted(getattr(self.judges, k))}: the synthetic world judges with its own ('synth')")
         self.audio = AudioConfig(sample_rate=cfg.world.sample_rate, seconds=cfg.world.seconds)
         self._roles = None
 
