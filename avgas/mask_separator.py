@@ -99,10 +99,11 @@ class TrainingSources:
         self.keep_audio = world.in_memory   # VGGSound's every clip would be ~10 GB of waveforms: read from disk each time
         for i, label in enumerate(self.pairs.labels): self.by_class.setdefault(label, []).append(i)
     def item(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if i not in self.cache:
-            p = self.pairs[i]; self.cache[i] = (p.audio if self.keep_audio else None, self.world.image_encoder.embed(p.image[None])[0].cpu())
-        audio, frame = self.cache[i]
-        return (self.pairs[i].audio if audio is None else audio), frame
+        hit = self.cache.get(i)
+        if hit is not None and hit[0] is not None: return hit
+        p = self.pairs[i]   # read once per use: the first also computes the frame's f_V
+        if hit is None: hit = self.cache[i] = (p.audio if self.keep_audio else None, self.world.image_encoder.embed(p.image[None])[0].cpu())
+        return p.audio, hit[1]
     def batch(self, rng: random.Random, combinations: list, gain_db: float, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         "(n, k, T) sources of n random combinations, half of them with each source's gain in ±gain_db dB; (n, k, D) their frames' f_V."
         src, frames = [], []
